@@ -1,0 +1,36 @@
+# A thin layer over Meson. The README's quick start is `make run` and `make test`.
+#   make                build build/wirt (installing missing Debian packages first)
+#   make run            build, then boot the default guest
+#   make test           build, then run the whole suite with meson test
+#   make test-sanitize  the same suite built with ASan and UBSan in build-sanitize/
+BUILD := build
+SAN_BUILD := build-sanitize
+MESON_TEST := meson test --print-errorlogs --num-processes 2
+
+.PHONY: all deps run test test-sanitize clean
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/build.ninja: | deps
+	meson setup $(BUILD)
+
+$(SAN_BUILD)/build.ninja: | deps
+	meson setup $(SAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false
+
+run: all
+	@echo "make run: wirt cannot boot a guest yet (no boot path has landed); showing its version:"
+	$(BUILD)/wirt --version
+
+test: all
+	$(MESON_TEST) -C $(BUILD)
+
+test-sanitize: $(SAN_BUILD)/build.ninja
+	ninja -C $(SAN_BUILD)
+	$(MESON_TEST) -C $(SAN_BUILD)
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)

@@ -1,0 +1,41 @@
+#!/bin/sh
+# The wirt command line: version, help, and one clear line plus exit 2 for usage errors.
+# Speaks TAP. Usage: cli.sh PATH-TO-WIRT
+wirt=$1
+n=0
+fail=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); fail=1; echo "not ok $n - $1"; }
+
+# expect NAME STATUS STDOUT-PATTERN STDERR-LINES -- ARGS...
+expect() {
+    name=$1 want_status=$2 out_pat=$3 err_lines=$4
+    shift 5
+    out=$("$wirt" "$@" 2>/tmp/wirt-cli-err.$$)
+    status=$?
+    lines=$(wc -l </tmp/wirt-cli-err.$$)
+    if [ "$status" -ne "$want_status" ]; then
+        not_ok "$name: exit $status, wanted $want_status"
+    elif ! printf '%s\n' "$out" | grep -q -- "$out_pat"; then
+        not_ok "$name: stdout lacks '$out_pat'"
+    elif [ "$err_lines" != "-" ] && [ "$lines" -ne "$err_lines" ]; then
+        not_ok "$name: $lines stderr lines, wanted $err_lines"
+    else
+        ok "$name"
+    fi
+    cat /tmp/wirt-cli-err.$$ | sed 's/^/# stderr: /'
+    rm -f /tmp/wirt-cli-err.$$
+}
+
+expect "--version" 0 '^wirt [0-9][0-9.]*' 0 -- --version
+expect "--help lists run" 0 'run' 0 -- --help
+expect "--bogus" 2 '' 1 -- --bogus
+expect "no subcommand" 2 '' 1 --
+expect "unknown subcommand" 2 '' 1 -- frobnicate
+expect "run --bogus" 2 '' 1 -- run --bogus
+expect "run -d help" 0 'in_asm' 0 -- run -d help
+expect "run -d bogus" 2 '' 1 -- run -d bogus
+expect "run -D into a missing folder" 2 '' 1 -- run -D /nonexistent-dir/log
+expect "run extra argument" 2 '' 1 -- run stray
+echo "1..$n"
+exit $fail
