@@ -10,12 +10,19 @@
 typedef struct RunOptions {
     char *log_categories; /* -d */
     char *log_file;       /* -D */
+    char *flat;           /* --flat */
+    char *flat_addr;      /* --flat-addr */
+    gint64 memory_mib;    /* -m */
+    gint64 max_insns;     /* --max-insns */
+    gboolean no_reboot;   /* --no-reboot */
 } RunOptions;
 
 static void run_options_clear(RunOptions *o)
 {
     g_free(o->log_categories);
     g_free(o->log_file);
+    g_free(o->flat);
+    g_free(o->flat_addr);
 }
 
 /* Applies -d and -D to the machine's log. Returns an exit status, or -1 to go on. */
@@ -38,16 +45,72 @@ static int run_setup_log(Machine *m, const RunOptions *o)
     return -1;
 }
 
+/* Parses a decimal or 0x-prefixed number no greater than MAX. */
+static bool parse_u64(const char *s, guint64 max, guint64 *out)
+{
+    char *end;
+    guint64 v = g_ascii_strtoull(s, &end, 0);
+    if (!*s || *end || v > max) {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* Turns options into a machine configuration. Returns an exit status, or -1 to go on. */
+static int run_config(const RunOptions *o, MachineConfig *cfg)
+{
+    guint64 addr = 0x7c00;
+
+    if (o->memory_mib < 1 || o->memory_mib > 3584) {
+        cli_error("run: -m %" G_GINT64_FORMAT ": memory must be 1 to 3584 MiB", o->memory_mib);
+        return CLI_EXIT_USAGE;
+    }
+    if (o->max_insns < 0) {
+        cli_error("run: --max-insns %" G_GINT64_FORMAT ": must not be negative", o->max_insns);
+        return CLI_EXIT_USAGE;
+    }
+    if (o->flat_addr && !parse_u64(o->flat_addr, 0xffff, &addr)) {
+        cli_error("run: --flat-addr '%s': expected an address from 0 to 0xffff", o->flat_addr);
+        return CLI_EXIT_USAGE;
+    }
+    if (!o->flat) {
+        cli_error("run: nothing to boot: give --flat FILE (Linux and firmware boot paths "
+                  "are not implemented yet)");
+        return CLI_EXIT_USAGE;
+    }
+    *cfg = (MachineConfig){
+        .ram_bytes = (uint64_t)o->memory_mib << 20,
+        .flat_path = o->flat,
+        .flat_addr = addr,
+        .max_insns = (uint64_t)o->max_insns,
+        .no_reboot = o->no_reboot,
+    };
+    return -1;
+}
+
 int cmd_run(int argc, char **argv)
 {
-    RunOptions o = { 0 };
+    RunOptions o = { .memory_mib = 16 };
     const GOptionEntry entries[] = {
+        { "flat", 0, 0, G_OPTION_ARG_FILENAME, &o.flat,
+          "Load a raw image and start it in real mode at 0000:7C00 (test guests)", "FILE" },
+        { "flat-addr", 0, 0, G_OPTION_ARG_STRING, &o.flat_addr,
+          "Load and start the --flat image at this address instead of 0x7c00", "ADDR" },
+        { "memory", 'm', 0, G_OPTION_ARG_INT64, &o.memory_mib,
+          "Guest RAM in MiB (default 16)", "MIB" },
+        { "max-insns", 0, 0, G_OPTION_ARG_INT64, &o.max_insns,
+          "Stop after N guest instructions (exit status 4)", "N" },
+        { "no-reboot", 0, 0, G_OPTION_ARG_NONE, &o.no_reboot,
+          "End the run instead of resetting on a triple fault", NULL },
         { "log", 'd', 0, G_OPTION_ARG_STRING, &o.log_categories,
           "Enable trace categories (comma-separated; 'help' lists them)", "CATS" },
         { "logfile", 'D', 0, G_OPTION_ARG_FILENAME, &o.log_file,
           "Write logs and traces to FILE instead of stderr", "FILE" },
         { NULL },
     };
+    g_autoptr(GError) err = NULL;
+    MachineConfig cfg;
     Machine *m;
     int status;
 
@@ -64,8 +127,15 @@ int cmd_run(int argc, char **argv)
     m = machine_new();
     status = run_setup_log(m, &o);
     if (status < 0) {
-        cli_error("run: no guest to boot: this build has no boot path yet");
-        status = CLI_EXIT_USAGE;
+        status = run_config(&o, &cfg);
+    }
+    if (status < 0) {
+        if (machine_init_test_board(m, &cfg, &err)) {
+            status = machine_main(m, &cfg);
+        } else {
+            cli_error("run: %s", err->message);
+            status = CLI_EXIT_USAGE;
+        }
     }
     machine_free(m);
     run_options_clear(&o);

@@ -1,0 +1,12 @@
+/*
+ * hw/: one file per device model and the board that wires a PC together. Devices see
+ * only mmu/ (ports, memory) and base/; they reach the CPU and the machine through
+ * callbacks handed to them at wiring time. Public interface of the folder.
+ */
+#ifndef WIRT_HW_HW_H
+#define WIRT_HW_HW_H
+
+#include "hw/debugcon.h"
+#include "hw/debugexit.h"
+
+#endif

@@ -1,0 +1,224 @@
+/*
+ * The run loop: find or translate the block at CS:EIP, run it, follow chain links, take
+ * interrupts and single-step traps at block boundaries, and turn exceptions raised inside
+ * a block (which unwind here) into precise guest state: EIP of the faulting instruction
+ * and the count of instructions that really retired.
+ */
+#include "translate/translator.h"
+
+static uint32_t exec_tb_flags(const CPUState *cpu)
+{
+    uint32_t f = cpu->cpl << TB_CPL_SHIFT;
+    f |= cpu_code32(cpu) ? TB_CODE32 : 0;
+    f |= cpu_stack32(cpu) ? TB_STACK32 : 0;
+    f |= cpu_pe(cpu) ? TB_PE : 0;
+    f |= cpu_v86(cpu) ? TB_VM : 0;
+    f |= ((cpu->eflags & FL_TF) || cpu->irq_inhibit) ? TB_SINGLE : 0;
+    return f;
+}
+
+static unsigned jmp_cache_index(uint64_t lin)
+{
+    return (unsigned)((lin ^ (lin >> CPU_JMP_CACHE_BITS)) & (CPU_JMP_CACHE_SIZE - 1));
+}
+
+/* A block that runs past the CS limit was formed under another limit: not usable. */
+static bool tb_fits(const CPUState *cpu, const TB *tb)
+{
+    return (uint64_t)tb->eip + tb->size - 1 <= cpu->seg[SEG_CS].limit;
+}
+
+static const TB *tb_find(Translator *tr, CPUState *cpu, uint32_t flags)
+{
+    uint64_t cs_base = cpu->seg[SEG_CS].base;
+    uint32_t eip = (uint32_t)cpu->eip;
+    uint64_t lin = (cs_base + eip) & 0xffffffffu;
+    unsigned j = jmp_cache_index(lin);
+    const TB *tb = cpu->jmp_cache[j];
+    MmuRegs regs;
+    MmuFault fault;
+    uint64_t phys;
+
+    tr->stats.lookups++;
+    if (tb && tb->valid && tb->lin_pc == lin && tb->eip == eip && tb->cs_base == cs_base &&
+        tb->flags == flags) {
+        tr->stats.jmp_cache_hits++;
+        return tb;
+    }
+    cpu_mmu_regs(cpu, &regs);
+    if (!mmu_translate(&cpu->tlb, &regs, lin, cpu->mmu_idx, ACC_EXEC, &phys, &fault)) {
+        cpu_raise_pf(cpu, &fault);
+    }
+    TB *found = tb_lookup(tr, phys, cs_base, eip, flags);
+    if (found && tb_fits(cpu, found)) {
+        tr->stats.hash_hits++;
+    } else {
+        found = tb_translate(tr, tb_alloc(tr, TB_MAX_INSNS + 1), phys, flags, TB_MAX_INSNS);
+        tb_commit(tr, found, found->nops);
+        tb_link(tr, found);
+    }
+    cpu->jmp_cache[j] = found;
+    return found;
+}
+
+/* A one-instruction block that is never cached: restarts and budget tails. */
+static const TB *tb_scratch(Translator *tr, CPUState *cpu, uint32_t flags)
+{
+    uint64_t lin = (cpu->seg[SEG_CS].base + cpu->eip) & 0xffffffffu;
+    MmuRegs regs;
+    MmuFault fault;
+    uint64_t phys;
+
+    cpu_mmu_regs(cpu, &regs);
+    if (!mmu_translate(&cpu->tlb, &regs, lin, cpu->mmu_idx, ACC_EXEC, &phys, &fault)) {
+        cpu_raise_pf(cpu, &fault);
+    }
+    return tb_translate(tr, tr->scratch, phys, flags | TB_SINGLE, 1);
+}
+
+/* Links PREV's exit to NEXT when that is safe: same mode, same linear page. */
+static void tb_try_chain(const TB *prev, int slot, const TB *next)
+{
+    if (slot < 0 || !prev->cached || !next->cached || prev->flags != next->flags ||
+        (prev->lin_pc & PAGE_MASK) != (next->lin_pc & PAGE_MASK)) {
+        return;
+    }
+    ((TB *)prev)->chain[slot] = next;
+}
+
+/* After an unwind from inside a block: precise EIP and retired-instruction count. */
+static void exec_unwound(Translator *tr, CPUState *cpu)
+{
+    const TB *tb = cpu->cur_tb;
+    const Op *op = cpu->cur_op;
+
+    cpu->storing = false;
+    if (tb && op) {
+        unsigned not_run = tb->ninsns - (unsigned)(op - tb->ops);
+        bool retired = cpu->exc_pending &&
+                       (cpu->exc_kind == EXC_KIND_TRAP || cpu->exc_kind == EXC_KIND_SOFT);
+        if (retired) {
+            not_run--;
+        } else {
+            cpu->eip = op->eip;
+        }
+        cpu->stats.insns -= not_run;
+        cpu->insn_budget += not_run;
+    }
+    if (!cpu->exc_pending && cpu->exc_kind == EXC_KIND_RESTART) {
+        tr->restart_single = true;
+        cpu->exc_kind = EXC_KIND_FAULT;
+    }
+    cpu->cur_tb = NULL;
+    cpu->cur_op = NULL;
+}
+
+static bool exec_take_interrupt(CPUState *cpu)
+{
+    if (!cpu->irq_line || !(cpu->eflags & FL_IF) || cpu->irq_inhibit || !cpu->hooks.irq_ack) {
+        return false;
+    }
+    int vector = cpu->hooks.irq_ack(cpu->hooks.opaque);
+    if (vector < 0) {
+        return false;
+    }
+    cpu->exc_pending = true;
+    cpu->exc_vector = (uint8_t)vector;
+    cpu->exc_kind = EXC_KIND_EXTERNAL;
+    cpu->exc_has_error = false;
+    cpu->exc_error = 0;
+    cpu->halted = false;
+    return true;
+}
+
+/* Runs one block and what it chains to; returns when a block exits to the loop. */
+static void exec_blocks(Translator *tr, CPUState *cpu, const TB *tb)
+{
+    while (tb) {
+        bool single_step = cpu->eflags & FL_TF;
+        bool was_inhibited = cpu->irq_inhibit;
+        cpu->cur_tb = tb;
+        cpu->cur_op = tb->ops;
+        cpu->stats.insns += tb->ninsns;
+        cpu->insn_budget -= tb->ninsns;
+        const TB *next = tb->ops[0].fn(cpu, tb->ops);
+        cpu->cur_tb = NULL;
+        cpu->cur_op = NULL;
+        if (was_inhibited) {
+            cpu->irq_inhibit = false;
+        }
+        if (single_step) {
+            cpu->dr[6] |= 1u << 14;  /* BS */
+            cpu_raise_trap(cpu, EXC_DB);
+        }
+        if (!next || cpu->exit_request || cpu->irq_line || cpu->halted ||
+            cpu->insn_budget < TB_MAX_INSNS || next->flags != exec_tb_flags(cpu)) {
+            if (!next) {
+                tr->last_tb = tb;
+            }
+            return;
+        }
+        tr->stats.chained++;
+        tb = next;
+    }
+}
+
+static CpuExit exec_loop(Translator *tr, CPUState *cpu)
+{
+    for (;;) {
+        if (cpu->triple_fault) {
+            return CPU_EXIT_TRIPLE_FAULT;
+        }
+        if (cpu->exc_pending) {
+            cpu_deliver_pending(cpu);
+            continue;
+        }
+        if (cpu->exit_request) {
+            cpu->exit_request = false;
+            return CPU_EXIT_REQUEST;
+        }
+        if (exec_take_interrupt(cpu)) {
+            continue;
+        }
+        if (cpu->halted) {
+            return CPU_EXIT_HALT;
+        }
+        if (cpu->insn_budget == 0) {
+            return CPU_EXIT_BUDGET;
+        }
+        if (tr->pm_generation != cpu->pm->generation) {
+            tr->pm_generation = cpu->pm->generation;
+            tlb_flush_all(&cpu->tlb);
+            cpu_tb_flush_jmp_cache(cpu);
+        }
+        uint32_t flags = exec_tb_flags(cpu);
+        const TB *tb;
+        if (tr->restart_single || cpu->insn_budget < TB_MAX_INSNS) {
+            tr->restart_single = false;
+            tb = tb_scratch(tr, cpu, flags);
+        } else {
+            const TB *prev = tr->last_tb;
+            int slot = cpu->exit_slot;
+            tb = tb_find(tr, cpu, flags);
+            if (prev) {
+                tb_try_chain(prev, slot, tb);
+            }
+        }
+        tr->last_tb = NULL;
+        exec_blocks(tr, cpu, tb);
+    }
+}
+
+CpuExit translate_exec(CPUState *cpu, uint64_t max_insns)
+{
+    Translator *tr = cpu->translator;
+
+    cpu->insn_budget = max_insns;
+    tr->last_tb = NULL;
+    if (setjmp(cpu->jmp_env)) {
+        exec_unwound(tr, cpu);
+        tr->last_tb = NULL;
+    }
+    CpuExit r = exec_loop(tr, cpu);
+    return r;
+}
