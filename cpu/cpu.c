@@ -129,6 +129,11 @@ void cpu_tb_flush_jmp_cache(CPUState *cpu)
     memset(cpu->jmp_cache, 0, sizeof(cpu->jmp_cache));
 }
 
+static void cpu_tlb_protect_dirty(void *opaque, uint64_t phys, uint64_t len)
+{
+    tlb_protect_dirty(opaque, phys, len);
+}
+
 void cpu_init(CPUState *cpu, PhysMem *pm, IoSpace *io, Log *log, const CpuHooks *hooks)
 {
     memset(cpu, 0, sizeof(*cpu));
@@ -139,6 +144,9 @@ void cpu_init(CPUState *cpu, PhysMem *pm, IoSpace *io, Log *log, const CpuHooks 
         cpu->hooks = *hooks;
     }
     tlb_init(&cpu->tlb, pm);
+    /* Pages a dirty-logging client cleared must send this TLB's writes to the slow path. */
+    pm->dirty_cleared = cpu_tlb_protect_dirty;
+    pm->dirty_cleared_opaque = &cpu->tlb;
     cpu_reset(cpu);
 }
 

@@ -3,9 +3,7 @@
  * stepping 3 (CPU_RESET_SIGNATURE), in one table (Intel SDM vol. 2A, CPUID; cache and TLB
  * descriptors from table 3-12).
  *
- * Leaf 1 EDX claims exactly what wirt implements, or is implementing now:
- *   FPU, MMX, FXSR  the x87/MMX/FXSAVE work of the FPU issue, being written now; claimed
- *                   here so the model is fixed once (clear them if that work is dropped)
+ * Leaf 1 EDX claims exactly what wirt implements:
  *   DE              CR4.DE and its DR4/DR5 rule (no breakpoints fire yet, see system.c)
  *   PSE, PAE, PGE   large pages, PAE paging, global pages (mmu/paging.c)
  *   PSE36           4 MiB pages above 4 GiB: mmu/paging.c always implements them
@@ -14,8 +12,9 @@
  *   SEP             SYSENTER/SYSEXIT (model 3 stepping 3 is past the Pentium Pro
  *                   erratum that made software ignore SEP on earlier steppings)
  *   MTRR, PAT       the MTRR and PAT MSRs as storage: wirt has no caches to control
- * and leaves clear: VME (no virtual-8086 extensions), MCE/MCA (no machine checks), APIC
- * (no local APIC yet), SSE/SSE2 (until the FPU issue provides them).
+ * and leaves clear: FPU, MMX, FXSR (no x87 yet: the FPU issue sets them when it lands),
+ * VME (no virtual-8086 extensions), MCE/MCA (no machine checks), APIC (no local APIC
+ * yet), SSE/SSE2.
  * There is no EFER: leaf 80000001H reports no SYSCALL, NX or long mode.
  */
 #include "cpu/cpuid.h"
@@ -29,9 +28,9 @@
 #define CPUID_MAX_BASIC 2u
 #define CPUID_MAX_EXT 0x80000004u
 
-#define CPUID_1_EDX (CPUID_FPU | CPUID_DE | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE | \
-                     CPUID_CX8 | CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV |       \
-                     CPUID_PAT | CPUID_PSE36 | CPUID_MMX | CPUID_FXSR)
+#define CPUID_1_EDX (CPUID_DE | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE | CPUID_CX8 | \
+                     CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV | CPUID_PAT |        \
+                     CPUID_PSE36)
 
 typedef struct CpuidLeaf {
     uint32_t leaf;

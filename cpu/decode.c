@@ -97,7 +97,7 @@ static bool decode_prefixes(Decoder *d, Insn *in, uint8_t *op)
         } else if (b == 0x66) {
             in->opsize_prefix = true;
         } else if (b == 0x67) {
-            in->addrsize ^= 6;  /* 2 <-> 4 */
+            in->addrsize = in->addrsize_prefix_base == 4 ? 2 : 4;  /* repeats do not toggle */
         } else if (b == 0xf0) {
             in->lock = true;
         } else if (b == 0xf2) {
@@ -241,6 +241,7 @@ DecodeStatus decode_insn(const DecodeIndex *ix, bool code32, DecodeFetch fetch, 
     memset(in, 0, sizeof(*in));
     in->seg_override = SEG_NONE;
     in->addrsize = code32 ? 4 : 2;
+    in->addrsize_prefix_base = in->addrsize;
     in->base = in->index = R_ZERO;
     if (!decode_prefixes(&d, in, &b)) {
         return d.status;
@@ -289,6 +290,11 @@ DecodeStatus decode_insn(const DecodeIndex *ix, bool code32, DecodeFetch fetch, 
         in->seg = SEG_DS;
     }
     in->len = (uint8_t)d.pos;
+    if (in->row->operand[0] == OT_Sw || in->row->operand[1] == OT_Sw) {
+        if (in->reg > SEG_GS) {
+            return DECODE_UD;  /* no segment registers 6 and 7 */
+        }
+    }
     if ((in->row->flags & IF_MEM) && !in->has_mem) {
         return DECODE_UD;
     }

@@ -77,6 +77,7 @@ typedef struct Insn {
     uint8_t len;
     uint8_t opsize;     /* 1 for byte forms, else 2, 4 (8 in long mode) */
     uint8_t addrsize;   /* 2, 4 (8) */
+    uint8_t addrsize_prefix_base; /* the default address size, before any 67 prefix */
     uint8_t seg;        /* segment of the memory operand (override or default) */
     uint8_t seg_override; /* SEG_NONE when absent */
     uint8_t rep;        /* REP_* */

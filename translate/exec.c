@@ -6,6 +6,8 @@
  */
 #include "translate/translator.h"
 
+#include <inttypes.h>
+
 static uint32_t exec_tb_flags(const CPUState *cpu)
 {
     uint32_t f = cpu->cpl << TB_CPL_SHIFT;
@@ -131,12 +133,47 @@ static bool exec_take_interrupt(CPUState *cpu)
     return true;
 }
 
+/* -d cpu: the registers before a block runs. */
+static void exec_log_cpu(CPUState *cpu)
+{
+    static const char *const names[8] = { "EAX", "ECX", "EDX", "EBX", "ESP", "EBP", "ESI",
+                                          "EDI" };
+    static const char *const segs[6] = { "ES", "CS", "SS", "DS", "FS", "GS" };
+    Log *log = cpu->log;
+
+    for (int i = 0; i < 8; i++) {
+        log_trace(log, LOG_CPU, "%s=%08x%s", names[i], (uint32_t)cpu->regs[i],
+                  i % 4 == 3 ? "\n" : " ");
+    }
+    log_trace(log, LOG_CPU, "EIP=%08x EFL=%08x CPL=%u CR0=%08x CR3=%08x\n",
+              (uint32_t)cpu->eip, cpu_get_eflags(cpu), cpu->cpl, (uint32_t)cpu->cr[0],
+              (uint32_t)cpu->cr[3]);
+    for (int i = 0; i < 6; i++) {
+        const SegCache *sc = &cpu->seg[i];
+        log_trace(log, LOG_CPU, "%s=%04x %08x %08x %04x%s", segs[i], sc->sel,
+                  (uint32_t)sc->base, sc->limit, sc->attr, i % 2 == 1 ? "\n" : "  ");
+    }
+}
+
+/* -d exec and -d cpu, once per block entered. */
+static void exec_log_block(CPUState *cpu, const TB *tb)
+{
+    if (log_enabled(cpu->log, LOG_CPU)) {
+        exec_log_cpu(cpu);
+    }
+    log_trace(cpu->log, LOG_EXEC, "Trace: phys %08" PRIx64 " [%04x:%08x] %u insns\n",
+              tb->phys_pc, cpu->seg[SEG_CS].sel, tb->eip, tb->ninsns);
+}
+
 /* Runs one block and what it chains to; returns when a block exits to the loop. */
 static void exec_blocks(Translator *tr, CPUState *cpu, const TB *tb)
 {
     while (tb) {
         bool single_step = cpu->eflags & FL_TF;
         bool was_inhibited = cpu->irq_inhibit;
+        if (unlikely(cpu->log->mask & (LOG_EXEC | LOG_CPU))) {
+            exec_log_block(cpu, tb);
+        }
         cpu->cur_tb = tb;
         cpu->cur_op = tb->ops;
         cpu->stats.insns += tb->ninsns;
