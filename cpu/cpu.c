@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "cpu/debug.h"
 #include "cpu/flags.h"
 
 /* EFLAGS bits that exist on a P6-class CPU; the rest read as 0 (bit 1 reads as 1). */
@@ -18,8 +19,12 @@ uint32_t cpu_get_eflags(CPUState *cpu)
 
 void cpu_set_eflags(CPUState *cpu, uint32_t value)
 {
+    uint32_t old = cpu->eflags;
     cpu->eflags = (value & FL_DEFINED) | FL_FIXED1;
     cpu->cc_op = CC_EFLAGS;
+    if ((old ^ cpu->eflags) & FL_AC) {
+        cpu_update_debug(cpu);
+    }
 }
 
 void cpu_flags_materialize(CPUState *cpu)
@@ -120,6 +125,8 @@ void cpu_reset(CPUState *cpu)
     cpu->exit_request = false;
     cpu->exc_pending = false;
     cpu->delivering = -1;
+    cpu->db_pending = 0;
+    cpu_update_debug(cpu);
     tlb_flush_all(&cpu->tlb);
     cpu_tb_flush_jmp_cache(cpu);
 }
@@ -154,4 +161,5 @@ void cpu_set_cpl(CPUState *cpu, unsigned cpl)
 {
     cpu->cpl = cpl;
     cpu->mmu_idx = cpl == 3 ? MMU_IDX_USER : MMU_IDX_SUPER;
+    cpu_update_debug(cpu);
 }

@@ -182,6 +182,11 @@ struct CPUState {
     /* --- execution state --- */
     unsigned cpl;
     int mmu_idx;            /* MMU_IDX_USER at CPL 3, else MMU_IDX_SUPER */
+    int fast_idx;           /* TLB row of the fast path: mmu_idx, or MMU_IDX_NOFILL */
+    bool mem_checks;        /* every access goes through cpu_mem_checks (cpu/debug.h) */
+    bool ac_check;          /* CR0.AM, EFLAGS.AC and CPL 3: misaligned data faults #AC */
+    bool dbg_exec, dbg_data;/* DR7 enables instruction / data breakpoints */
+    uint8_t db_pending;     /* data breakpoints hit by the current instruction (B0-B3) */
     bool halted;
     bool irq_inhibit;       /* one-instruction shadow after STI, MOV SS, POP SS */
     bool irq_line;          /* INTR asserted by the interrupt controller */

@@ -4,6 +4,8 @@
  */
 #include "cpu/mem.h"
 
+#include "cpu/debug.h"
+
 G_NORETURN void cpu_seg_violation(CPUState *cpu, int seg)
 {
     /* Any access outside the window: #SS(0) through SS, #GP(0) otherwise (SDM 5.3). */
@@ -16,6 +18,9 @@ uint64_t cpu_ld_slow(CPUState *cpu, uint64_t lin, unsigned size, int idx, MmuAcc
     MmuFault f;
     uint64_t v;
 
+    if (unlikely(cpu->mem_checks)) {
+        cpu_mem_checks(cpu, lin, size, acc);
+    }
     cpu_mmu_regs(cpu, &r);
     if (!mmu_read(&cpu->tlb, &r, lin, size, idx, acc, &v, &f)) {
         cpu_raise_pf(cpu, &f);
@@ -28,6 +33,9 @@ void cpu_st_slow(CPUState *cpu, uint64_t lin, uint64_t val, unsigned size, int i
     MmuRegs r;
     MmuFault f;
 
+    if (unlikely(cpu->mem_checks)) {
+        cpu_mem_checks(cpu, lin, size, ACC_WRITE);
+    }
     cpu_mmu_regs(cpu, &r);
     /* A store into the running block restarts its instruction from the code-write hook. */
     cpu->storing = true;

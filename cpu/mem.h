@@ -32,7 +32,7 @@ static inline uint64_t cpu_lin(CPUState *cpu, int seg, uint64_t off, unsigned si
 /* Accesses by linear address at the current privilege. */
 static inline uint64_t cpu_ld_lin(CPUState *cpu, uint64_t lin, unsigned size)
 {
-    uint8_t *p = tlb_lookup(&cpu->tlb, cpu->mmu_idx, ACC_READ, lin, size);
+    uint8_t *p = tlb_lookup(&cpu->tlb, cpu->fast_idx, ACC_READ, lin, size);
     if (likely(p)) {
         return ldn_le(p, size);
     }
@@ -41,7 +41,7 @@ static inline uint64_t cpu_ld_lin(CPUState *cpu, uint64_t lin, unsigned size)
 
 static inline void cpu_st_lin(CPUState *cpu, uint64_t lin, uint64_t val, unsigned size)
 {
-    uint8_t *p = tlb_lookup(&cpu->tlb, cpu->mmu_idx, ACC_WRITE, lin, size);
+    uint8_t *p = tlb_lookup(&cpu->tlb, cpu->fast_idx, ACC_WRITE, lin, size);
     if (likely(p)) {
         stn_le(p, val, size);
         return;
@@ -52,7 +52,7 @@ static inline void cpu_st_lin(CPUState *cpu, uint64_t lin, uint64_t val, unsigne
 /* Checks that SIZE bytes at LIN may be written, faulting now if not (read-modify-write). */
 static inline void cpu_probe_write_lin(CPUState *cpu, uint64_t lin, unsigned size)
 {
-    if (!tlb_lookup(&cpu->tlb, cpu->mmu_idx, ACC_WRITE, lin, size)) {
+    if (!tlb_lookup(&cpu->tlb, cpu->fast_idx, ACC_WRITE, lin, size)) {
         MmuRegs r;
         MmuFault f;
         uint64_t phys;
@@ -80,7 +80,7 @@ static inline void cpu_st(CPUState *cpu, int seg, uint64_t off, uint64_t val, un
 static inline uint64_t cpu_ld_rmw(CPUState *cpu, int seg, uint64_t off, unsigned size)
 {
     uint64_t lin = cpu_lin(cpu, seg, off, size, true);
-    uint8_t *p = tlb_lookup(&cpu->tlb, cpu->mmu_idx, ACC_WRITE, lin, size);
+    uint8_t *p = tlb_lookup(&cpu->tlb, cpu->fast_idx, ACC_WRITE, lin, size);
     if (likely(p)) {
         return ldn_le(p, size);
     }

@@ -11,10 +11,12 @@
  * - Setting or clearing CR0.PE changes the mode at once; segment caches keep their
  *   contents (CPL stays 0 until CS is reloaded) and only their access windows are
  *   recomputed for the new mode.
- * - Debug registers are storage plus the DR4/DR5 aliasing, the DR6/DR7 fixed bits and
- *   DR7.GD general detection; breakpoints (DR0-3 with DR7 enables) do not fire yet.
+ * - Debug registers: the DR4/DR5 aliasing, the DR6/DR7 fixed bits and DR7.GD general
+ *   detection here; breakpoints themselves are in cpu/debug.c.
  */
 #include "cpu/system.h"
+
+#include "cpu/debug.h"
 
 #include "cpu/cpuid.h"
 #include "cpu/exception.h"
@@ -96,6 +98,9 @@ static void cr0_commit(CPUState *cpu, uint32_t value)
     cpu->cr[0] = value;
     if (changed & CR0_PE) {
         cr0_mode_changed(cpu);
+    }
+    if (changed & CR0_AM) {
+        cpu_update_debug(cpu);
     }
     if (changed & CR0_TLB_BITS) {
         cpu_flush_tlb(cpu, true);
@@ -179,6 +184,7 @@ void dr_write(CPUState *cpu, unsigned n, uint32_t value)
         value = (value & DR7_WRITABLE) | DR7_FIXED1;
     }
     cpu->dr[n] = value;
+    cpu_update_debug(cpu);
 }
 
 /* ---- SYSENTER, SYSEXIT ---- */

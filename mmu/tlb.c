@@ -20,7 +20,7 @@ void tlb_init(Tlb *t, PhysMem *pm)
 
 void tlb_flush_all(Tlb *t)
 {
-    for (int i = 0; i < MMU_IDX_COUNT; i++) {
+    for (int i = 0; i < MMU_IDX_COUNT + 1; i++) {
         for (unsigned j = 0; j < TLB_SIZE; j++) {
             tlb_entry_clear(&t->e[i][j]);
         }

@@ -21,6 +21,11 @@
 #define TLB_SIZE (1u << TLB_BITS)
 
 enum { MMU_IDX_SUPER, MMU_IDX_USER, MMU_IDX_COUNT };
+/*
+ * A row that is never filled: a CPU that must see every access in its slow path (alignment
+ * checking, data breakpoints) looks up here, misses, and then uses its real privilege.
+ */
+#define MMU_IDX_NOFILL MMU_IDX_COUNT
 
 /* Flag bits in the low bits of a tag. */
 #define TLB_MMIO (1u << 0)     /* not RAM: MMIO or unassigned */
@@ -37,7 +42,7 @@ typedef struct TlbEntry {
 } TlbEntry;
 
 typedef struct Tlb {
-    TlbEntry e[MMU_IDX_COUNT][TLB_SIZE];
+    TlbEntry e[MMU_IDX_COUNT + 1][TLB_SIZE];  /* the last row is MMU_IDX_NOFILL */
     PhysMem *pm;
     uint64_t large_page_addr; /* span holding every large page filled since a flush */
     uint64_t large_page_mask; /* 0 when none */

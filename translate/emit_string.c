@@ -141,7 +141,7 @@ static inline uint8_t *str_host(CPUState *cpu, MmuAccess acc, uint64_t lin, uint
                                 unsigned sz, bool down)
 {
     uint64_t low = down ? lin - (uint64_t)(k - 1) * sz : lin;
-    return tlb_lookup(&cpu->tlb, cpu->mmu_idx, acc, low, k * sz);
+    return tlb_lookup(&cpu->tlb, cpu->fast_idx, acc, low, k * sz);
 }
 
 /*

@@ -6,6 +6,8 @@
  */
 #include "translate/translator.h"
 
+#include "cpu/debug.h"
+
 #include <inttypes.h>
 
 static uint32_t exec_tb_flags(const CPUState *cpu)
@@ -15,7 +17,8 @@ static uint32_t exec_tb_flags(const CPUState *cpu)
     f |= cpu_stack32(cpu) ? TB_STACK32 : 0;
     f |= cpu_pe(cpu) ? TB_PE : 0;
     f |= cpu_v86(cpu) ? TB_VM : 0;
-    f |= ((cpu->eflags & FL_TF) || cpu->irq_inhibit) ? TB_SINGLE : 0;
+    f |= ((cpu->eflags & FL_TF) || cpu->irq_inhibit || cpu->dbg_exec || cpu->dbg_data)
+             ? TB_SINGLE : 0;
     return f;
 }
 
@@ -165,12 +168,45 @@ static void exec_log_block(CPUState *cpu, const TB *tb)
               tb->phys_pc, cpu->seg[SEG_CS].sel, tb->eip, tb->ninsns);
 }
 
+/* An enabled instruction breakpoint at the next instruction faults before it runs. */
+static void exec_check_breakpoint(CPUState *cpu)
+{
+    uint32_t hit;
+    if (cpu->eflags & FL_RF) {
+        return;  /* the handler's IRET asked to run this instruction once unchecked */
+    }
+    hit = cpu_exec_breakpoints(cpu, (cpu->seg[SEG_CS].base + cpu->eip) & 0xffffffffu);
+    if (hit) {
+        cpu->dr[6] = (cpu->dr[6] & ~0xfull) | hit;
+        cpu_raise(cpu, EXC_DB);
+    }
+}
+
+/* After an instruction: RF clears, and single-step and data-breakpoint traps are taken. */
+static void exec_after_insn(CPUState *cpu, bool single_step, bool had_rf)
+{
+    uint32_t db = cpu->db_pending;
+
+    if (had_rf) {
+        cpu->eflags &= ~FL_RF;
+    }
+    cpu->db_pending = 0;
+    if (single_step || db) {
+        cpu->dr[6] = (cpu->dr[6] & ~0xfull) | db | (single_step ? DR6_BS : 0);
+        cpu_raise_trap(cpu, EXC_DB);
+    }
+}
+
 /* Runs one block and what it chains to; returns when a block exits to the loop. */
 static void exec_blocks(Translator *tr, CPUState *cpu, const TB *tb)
 {
     while (tb) {
         bool single_step = cpu->eflags & FL_TF;
+        bool had_rf = cpu->eflags & FL_RF;
         bool was_inhibited = cpu->irq_inhibit;
+        if (unlikely(cpu->dbg_exec)) {
+            exec_check_breakpoint(cpu);
+        }
         if (unlikely(cpu->log->mask & (LOG_EXEC | LOG_CPU))) {
             exec_log_block(cpu, tb);
         }
@@ -184,9 +220,8 @@ static void exec_blocks(Translator *tr, CPUState *cpu, const TB *tb)
         if (was_inhibited) {
             cpu->irq_inhibit = false;
         }
-        if (single_step) {
-            cpu->dr[6] |= 1u << 14;  /* BS */
-            cpu_raise_trap(cpu, EXC_DB);
+        if (unlikely(single_step || had_rf || cpu->db_pending)) {
+            exec_after_insn(cpu, single_step, had_rf);
         }
         if (!next || cpu->exit_request || cpu->irq_line || cpu->halted ||
             cpu->insn_budget < TB_MAX_INSNS || next->flags != exec_tb_flags(cpu)) {
