@@ -199,6 +199,8 @@ struct CPUState {
     bool exc_has_error;
     uint32_t exc_error;
     uint8_t exc_kind;       /* ExcKind */
+    bool exc_int_n;         /* EXC_KIND_SOFT from INT n (IOPL-sensitive), not INT3/INTO */
+    uint32_t exc_insn_eip;  /* EXC_KIND_SOFT: the INT instruction, where delivery faults point */
     int delivering;         /* vector being delivered, for #DF escalation; -1 none */
 
     /* --- emulator plumbing (not architectural; rebuilt, never saved) --- */

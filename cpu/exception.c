@@ -71,9 +71,12 @@ G_NORETURN void cpu_raise_pf(CPUState *cpu, const MmuFault *fault)
     exc_unwind(cpu, EXC_PF, EXC_KIND_FAULT, true, fault->error_code);
 }
 
-G_NORETURN void cpu_raise_soft(CPUState *cpu, int vector, uint32_t next_eip)
+G_NORETURN void cpu_raise_soft(CPUState *cpu, int vector, uint32_t insn_eip, uint32_t next_eip,
+                               bool int_n)
 {
     cpu->eip = next_eip;
+    cpu->exc_insn_eip = insn_eip;
+    cpu->exc_int_n = int_n;
     exc_unwind(cpu, vector, EXC_KIND_SOFT, false, 0);
 }
 
@@ -89,8 +92,8 @@ G_NORETURN void cpu_restart_insn(CPUState *cpu)
     longjmp(cpu->jmp_env, 1);
 }
 
-/* Real mode: push FLAGS, CS, IP and jump through the IVT entry. */
-static void deliver_real(CPUState *cpu, int vector)
+/* Real mode: push FLAGS, CS, IP (RET) and jump through the IVT entry. */
+static void deliver_real(CPUState *cpu, int vector, uint32_t ret)
 {
     uint32_t entry = (uint32_t)vector * 4;
     uint16_t off, sel;
@@ -104,7 +107,7 @@ static void deliver_real(CPUState *cpu, int vector)
     uint64_t m = cpu_sp_mask(cpu), sp = cpu->regs[R_ESP];
     cpu_st(cpu, SEG_SS, (sp - 2) & m, cpu_get_eflags(cpu), 2);
     cpu_st(cpu, SEG_SS, (sp - 4) & m, cpu->seg[SEG_CS].sel, 2);
-    cpu_st(cpu, SEG_SS, (sp - 6) & m, cpu->eip, 2);
+    cpu_st(cpu, SEG_SS, (sp - 6) & m, ret, 2);
     cpu_set_sp(cpu, sp - 6);
     cpu->eflags &= ~(FL_IF | FL_TF | FL_AC | FL_RF);
     cpu_load_seg_real(cpu, SEG_CS, sel);
@@ -128,9 +131,17 @@ void cpu_deliver_pending(CPUState *cpu)
     log_trace(cpu->log, LOG_INT, "%s 0x%02x err=%s0x%x at %04x:%08" G_GINT64_MODIFIER "x\n",
               kind == EXC_KIND_EXTERNAL ? "irq" : kind == EXC_KIND_SOFT ? "int" : "exc",
               vector, has_error ? "" : "-", error, cpu->seg[SEG_CS].sel, cpu->eip);
-    cpu->delivering = vector;
+    /*
+     * Only exceptions count as the first event of a double fault (SDM table 6-5): a fault
+     * while delivering an interrupt or INT n is simply delivered next.
+     */
+    cpu->delivering = (kind == EXC_KIND_SOFT || kind == EXC_KIND_EXTERNAL) ? -1 : vector;
     if (!cpu_pe(cpu)) {
-        deliver_real(cpu, vector);
+        uint32_t ret = (uint32_t)cpu->eip;
+        if (kind == EXC_KIND_SOFT) {
+            cpu->eip = cpu->exc_insn_eip;  /* a fault from here on points at the INT */
+        }
+        deliver_real(cpu, vector, ret);
     } else {
         cpu_deliver_protected(cpu, vector, kind, has_error, error);
     }

@@ -26,8 +26,12 @@ typedef enum ExcKind {
 G_NORETURN void cpu_raise(CPUState *cpu, int vector);
 G_NORETURN void cpu_raise_err(CPUState *cpu, int vector, uint32_t error_code);
 G_NORETURN void cpu_raise_pf(CPUState *cpu, const MmuFault *fault);
-/* INT n and friends: NEXT_EIP is the return address. */
-G_NORETURN void cpu_raise_soft(CPUState *cpu, int vector, uint32_t next_eip);
+/*
+ * INT n (INT_N true), INT3 and INTO: NEXT_EIP is the return address; a fault while
+ * delivering the interrupt is reported at INSN_EIP, the INT instruction itself.
+ */
+G_NORETURN void cpu_raise_soft(CPUState *cpu, int vector, uint32_t insn_eip, uint32_t next_eip,
+                               bool int_n);
 /* A trap whose return address the caller set in cpu->eip (e.g. single-step #DB). */
 G_NORETURN void cpu_raise_trap(CPUState *cpu, int vector);
 /* Unwinds to the run loop, which re-executes the current instruction on its own. */

@@ -26,26 +26,6 @@ static unsigned iopl(const CPUState *cpu)
     return (cpu->eflags & FL_IOPL) >> FL_IOPL_SHIFT;
 }
 
-/*
- * Where a software interrupt's instruction starts. The run loop leaves EIP past it, but
- * a fault while delivering it (gate DPL, v8086 IOPL, a missing gate) must report the INT
- * itself, so a v8086 monitor finds the opcode at CS:EIP. INT3 (CC) and INTO (CE) are one
- * byte, INT n (CD ib) two; only vectors 3 and 4 need a look at the last byte.
- */
-static uint32_t intr_soft_start(CPUState *cpu, int vector, uint32_t next)
-{
-    uint32_t mask = cpu_code32(cpu) ? 0xffffffffu : 0xffffu;
-    unsigned len = 2;
-
-    if (vector == EXC_BP || vector == EXC_OF) {
-        uint8_t last = (uint8_t)cpu_ld_sys(cpu, cpu->seg[SEG_CS].base + ((next - 1) & mask), 1);
-        if (last == (vector == EXC_BP ? 0xcc : 0xce)) {
-            len = 1;
-        }
-    }
-    return (next - len) & mask;
-}
-
 /* Raises VECTOR with an error code naming IDT entry EV->vector. */
 static G_NORETURN void intr_idt_fault(CPUState *cpu, int vector, const IntrEvent *ev)
 {
@@ -83,8 +63,8 @@ static void intr_read_gate(CPUState *cpu, const IntrEvent *ev, Desc *gate)
 static void intr_enter_flags(CPUState *cpu, const Desc *gate, uint32_t old_flags)
 {
     uint32_t clear = FL_TF | FL_NT | FL_RF | FL_VM;
-    if ((desc_type(gate) & 7) == (DESC_T_INT16 & 7)) {
-        clear |= FL_IF;
+    if (!(desc_type(gate) & 1)) {
+        clear |= FL_IF;  /* interrupt gates (types 6, 0xe); trap gates are 7, 0xf */
     }
     cpu_set_eflags(cpu, old_flags & ~clear);
 }
@@ -189,8 +169,8 @@ static void intr_gate(CPUState *cpu, const IntrEvent *ev, const Desc *gate)
         intr_inner(cpu, ev, gate, cs_sel, &cs);
         return;
     }
-    if (v86 || (!desc_is_conforming(&cs) && desc_dpl(&cs) != cpu->cpl)) {
-        desc_fault(cpu, EXC_GP, cs_sel, ev->ext);
+    if (v86) {
+        desc_fault(cpu, EXC_GP, cs_sel, ev->ext);  /* v8086 mode must go to ring 0 */
     }
     intr_same(cpu, ev, gate, cs_sel, &cs);
 }
@@ -222,17 +202,10 @@ void cpu_deliver_protected(CPUState *cpu, int vector, ExcKind kind, bool has_err
     };
     Desc gate;
 
-    if (kind == EXC_KIND_SOFT || kind == EXC_KIND_EXTERNAL) {
-        /* Faults while delivering these are not double faults (SDM table 6-5 lists
-         * exceptions only): deliver them as they come. */
-        cpu->delivering = -1;
-    }
     if (kind == EXC_KIND_SOFT) {
-        uint32_t mask = cpu_code32(cpu) ? 0xffffffffu : 0xffffu;
-        cpu->eip = intr_soft_start(cpu, vector, ev.ret_eip);
-        bool int_n = ((ev.ret_eip - (uint32_t)cpu->eip) & mask) == 2;
+        cpu->eip = cpu->exc_insn_eip;  /* a fault while delivering points at the INT */
         /* INT n only: INT3 and INTO are not IOPL-sensitive (SDM vol. 2 INT n); no VME. */
-        if (cpu_v86(cpu) && iopl(cpu) < 3 && int_n) {
+        if (cpu_v86(cpu) && iopl(cpu) < 3 && cpu->exc_int_n) {
             cpu_raise_err(cpu, EXC_GP, 0);
         }
     }

@@ -8,5 +8,6 @@
 
 #include "hw/debugcon.h"
 #include "hw/debugexit.h"
+#include "hw/port92.h"
 
 #endif

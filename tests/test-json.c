@@ -250,9 +250,10 @@ static void test_depth(void)
     g_autofree char *ok = nested(JSON_MAX_DEPTH);
     g_autofree char *deep = nested(JSON_MAX_DEPTH + 1);
     g_autofree char *very_deep = nested(100000);
-    g_autoptr(JsonNode) n = parse_ok(ok);
     g_autoptr(GError) err = NULL;
     g_autoptr(GError) err2 = NULL;
+
+    json_free(parse_ok(ok));
 
     g_assert_null(json_parse(deep, -1, &err));
     g_assert_error(err, JSON_ERROR, JSON_ERROR_DEPTH);

@@ -138,13 +138,13 @@ void emit_ret_far(EmitCtx *ec, const Insn *in, Op *op)
 
 static const TB *int_n(CPUState *cpu, const Op *op)
 {
-    cpu_raise_soft(cpu, (int)op->imm, op->next_eip);
+    cpu_raise_soft(cpu, (int)op->imm, op->eip, op->next_eip, op->opcode == 0xcd);
 }
 
 static const TB *into(CPUState *cpu, const Op *op)
 {
     if (cc_test(cpu, 0)) {
-        cpu_raise_soft(cpu, EXC_OF, op->next_eip);
+        cpu_raise_soft(cpu, EXC_OF, op->eip, op->next_eip, false);
     }
     cpu->eip = op->next_eip;
     return tb_exit(cpu);
@@ -168,6 +168,7 @@ void emit_int(EmitCtx *ec, const Insn *in, Op *op)
 
 static const TB *iret(CPUState *cpu, const Op *op)
 {
+    cpu->eip = op->next_eip;  /* a task return saves this in the outgoing TSS */
     cpu_iret(cpu, op->size);
     return tb_exit(cpu);
 }

@@ -241,13 +241,21 @@ static CpuExit exec_loop(Translator *tr, CPUState *cpu)
         if (cpu->triple_fault) {
             return CPU_EXIT_TRIPLE_FAULT;
         }
-        if (cpu->exc_pending) {
-            cpu_deliver_pending(cpu);
-            continue;
-        }
         if (cpu->exit_request) {
             cpu->exit_request = false;
             return CPU_EXIT_REQUEST;
+        }
+        if (cpu->exc_pending) {
+            /*
+             * A delivery retires nothing, but costs one unit of the budget so that a
+             * handler that faults forever cannot keep the loop from returning.
+             */
+            if (cpu->insn_budget == 0) {
+                return CPU_EXIT_BUDGET;
+            }
+            cpu->insn_budget--;
+            cpu_deliver_pending(cpu);
+            continue;
         }
         if (exec_take_interrupt(cpu)) {
             continue;

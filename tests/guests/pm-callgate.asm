@@ -17,6 +17,8 @@ GATE16 equ 0x43         ; DPL 3 16-bit call gate to gate16_target, 2 words
 GATE_DPL0 equ 0x4b      ; DPL 0 call gate: not for ring 3
 GATE_NP equ 0x53        ; not present
 GATE_SAME equ 0x5b      ; DPL 3 call gate to conforming CONF0: no privilege change
+GATE_JMP equ 0x63       ; DPL 3 call gate to jmp_target in CONF0
+TSS_TS equ 0x68         ; the task that handles #TS
 
 STACK0 equ 0x80000
 STACK3 equ 0xf000
@@ -48,6 +50,16 @@ pm_entry:
     mov dword [tss + 8], DATA0          ; SS0
     mov ax, TSSSEL
     ltr ax
+    ; #TS goes through a task gate to ts_task
+    mov word [idt + 10 * 8 + 2], TSS_TS
+    mov word [idt + 10 * 8 + 4], ACC_TASK << 8
+    mov dword [tss_ts + 0x20], ts_task
+    mov dword [tss_ts + 0x24], 2
+    mov dword [tss_ts + 0x38], 0x68000
+    mov dword [tss_ts + 0x4c], CODE0
+    mov dword [tss_ts + 0x50], DATA0
+    mov dword [tss_ts + 0x54], DATA0
+    mov dword [tss_ts + 0x48], DATA0
     ; to ring 3 by IRET, with IOPL 3 so ring 3 may use the debug ports
     push dword DATA3
     push dword STACK3
@@ -74,6 +86,7 @@ ring3:
     mov fs, ax
     mov gs, ax
     mov eax, 0
+    mov dword [expect_ret], after_call32
     call GATE32:0xdeadbeef              ; the offset is ignored
 after_call32:
     CHECK eax, 0x600d
@@ -113,6 +126,28 @@ after_call16:
     call GATE_SAME:0
     CHECK eax, CONF0 | 3
     CHECK esp, STACK3
+    mov eax, 0
+    jmp GATE_JMP:0
+after_jmp:
+    CHECK eax, CONF0 | 3
+    CHECK esp, STACK3
+
+    ; ---- #TS: SS0 has RPL 3; the #TS task repairs it and the CALL runs again ----
+    mov dword [tss + 8], DATA3
+    push dword 0x11111111
+    push dword 0x22222222
+    push dword 0x33333333
+    mov eax, 0
+    mov dword [expect_ret], after_call_ts
+call_ts_at:
+    call GATE32:0
+after_call_ts:
+    CHECK eax, 0x600d
+    CHECK esp, STACK3
+    mov ax, DATA3
+    mov ds, ax
+    mov es, ax
+    CHECK dword [ts_count], 1
 
     ; ---- faults ----
     FAULT 13, GATE_DPL0 & ~3, {call GATE_DPL0:0}
@@ -134,7 +169,8 @@ gate32_target:
     jne .bad2
     cmp esp, STACK0 - 28
     jne .bad3
-    cmp dword [esp], after_call32
+    mov eax, [esp]
+    cmp eax, [expect_ret]
     jne .bad4
     cmp dword [esp + 4], CODE3
     jne .bad4
@@ -194,6 +230,21 @@ conf_target:
     mov eax, cs
     retf
 
+; #TS through the task gate: the error code names SS0; the CALL is the saved EIP.
+ts_task:
+    pop eax
+    CHECK eax, DATA3 & ~3
+    CHECK dword [tss + 0x20], call_ts_at
+    CHECK dword [tss + 0x4c], CODE3
+    mov dword [tss + 8], DATA0
+    inc dword [ts_count]
+    iret
+    jmp ts_task
+
+jmp_target:
+    mov eax, cs
+    jmp CODE3:after_jmp
+
 %include "pm-runtime.inc"
 
 align 8
@@ -210,6 +261,8 @@ gdt:
     GATE CODE0, ABS(gate32_target), ACC_CALL32, 0          ; 0x48
     GATE CODE0, ABS(gate32_target), (ACC_CALL32 | DPL3) & 0x7f, 0   ; 0x50
     GATE CONF0, ABS(conf_target), ACC_CALL32 | DPL3, 0     ; 0x58
+    GATE CONF0, ABS(jmp_target), ACC_CALL32 | DPL3, 0      ; 0x60
+    DESC ABS(tss_ts), 0x67, ACC_TSS32, 0                   ; 0x68
 gdt_end:
 
 gdt_ptr:
@@ -221,4 +274,7 @@ idt_ptr:
 
 align 8
 tss: times 0x68 db 0
+tss_ts: times 0x68 db 0
+ts_count: dd 0
+expect_ret: dd 0
 idt: times 32 * 8 db 0

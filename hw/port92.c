@@ -1,0 +1,44 @@
+/*
+ * Port 0x92: fast A20 gate and fast reset (IBM PS/2 system control port A; the same bits
+ * on the PIIX's port 92h).
+ */
+#include "hw/port92.h"
+
+#define P92_RESET (1u << 0)
+#define P92_A20 (1u << 1)
+
+static uint32_t port92_read(void *opaque, uint16_t port, unsigned size)
+{
+    Port92 *p = opaque;
+    return p->value;
+}
+
+static void port92_write(void *opaque, uint16_t port, uint32_t value, unsigned size)
+{
+    Port92 *p = opaque;
+    p->value = (uint8_t)(value & ~P92_RESET);
+    physmem_set_a20(p->pm, (value & P92_A20) != 0);
+    if (value & P92_RESET) {
+        p->reset(p->opaque);
+    }
+}
+
+static const IoPortOps port92_ops = {
+    .read = port92_read,
+    .write = port92_write,
+    .sizes = IO_SIZE_1,
+};
+
+void port92_reset(Port92 *p)
+{
+    p->value = P92_A20;
+    physmem_set_a20(p->pm, true);
+}
+
+bool port92_init(Port92 *p, IoSpace *io, PhysMem *pm, Port92ResetFn reset, void *opaque,
+                 char **why)
+{
+    *p = (Port92){ .pm = pm, .reset = reset, .opaque = opaque };
+    port92_reset(p);
+    return ioport_register(io, "port92", 0x92, 1, &port92_ops, p, why);
+}
