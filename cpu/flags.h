@@ -37,4 +37,22 @@ static inline uint32_t parity_flag(uint64_t v)
     return __builtin_parity((unsigned)(v & 0xff)) ? 0 : FL_PF;
 }
 
+/* SF, ZF and PF of a SIZE-byte result. */
+static inline uint32_t flags_szp(uint64_t r, unsigned size)
+{
+    return parity_flag(r) | (r == 0 ? FL_ZF : 0) | ((r >> (8 * size - 1)) & 1 ? FL_SF : 0);
+}
+
+/* Sets the arithmetic flags in MASK from VAL and keeps the others (rotates, BT...). */
+static inline void cc_set_eflags_masked(CPUState *cpu, uint32_t mask, uint32_t val)
+{
+    if (mask != FL_ARITH) {
+        if (cpu->cc_op != CC_EFLAGS) {
+            cpu_flags_materialize(cpu);
+        }
+        val = (cpu->eflags & ~mask) | (val & mask);
+    }
+    cc_set_eflags(cpu, val);
+}
+
 #endif

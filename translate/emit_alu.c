@@ -81,12 +81,6 @@ static const OpFn alu_fns[9][3][F_COUNT] = {
     ALU_OP(8),
 };
 
-/* Size index into the handler tables: 1, 2, 4 bytes -> 0, 1, 2. */
-static unsigned sz3(unsigned size)
-{
-    return size == 1 ? 0 : size == 2 ? 1 : 2;
-}
-
 /*
  * Picks the form of a two-operand instruction whose first operand is the destination and
  * normalises the op: register destinations in op->rm for RR/RI, op->reg for RM.
@@ -118,7 +112,7 @@ static unsigned binary_form(const Insn *in, Op *op)
 void emit_alu(EmitCtx *ec, const Insn *in, Op *op)
 {
     unsigned opi = in->opcode < 0x40 ? (in->opcode >> 3) & 7 : in->reg;
-    op->fn = alu_fns[opi][sz3(op->size)][binary_form(in, op)];
+    op->fn = alu_fns[opi][size_slot(op->size)][binary_form(in, op)];
 }
 
 void emit_test(EmitCtx *ec, const Insn *in, Op *op)
@@ -127,5 +121,5 @@ void emit_test(EmitCtx *ec, const Insn *in, Op *op)
     if (form == F_RM) {
         form = F_MR;  /* TEST commutes: the memory operand is read either way */
     }
-    op->fn = alu_fns[ALU_TEST][sz3(op->size)][form];
+    op->fn = alu_fns[ALU_TEST][size_slot(op->size)][form];
 }

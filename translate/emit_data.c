@@ -7,11 +7,6 @@
 #include "translate/alu.h"
 #include "translate/emit.h"
 
-static unsigned sz3(unsigned size)
-{
-    return size == 1 ? 0 : size == 2 ? 1 : 2;
-}
-
 /* ---- INC, DEC ---- */
 
 #define INCDEC(NAME, DEC, SZ)                                                      \
@@ -42,7 +37,7 @@ static const OpFn incdec_fns[2][2][3] = {
 void emit_incdec(EmitCtx *ec, const Insn *in, Op *op)
 {
     bool dec = in->opcode < 0x50 ? in->opcode >= 0x48 : in->reg == 1;
-    op->fn = incdec_fns[dec][in->has_mem][sz3(op->size)];
+    op->fn = incdec_fns[dec][in->has_mem][size_slot(op->size)];
 }
 
 /* ---- NOT, NEG ---- */
@@ -144,7 +139,7 @@ void emit_mov(EmitCtx *ec, const Insn *in, Op *op)
             op->reg = t;
         }
     }
-    op->fn = mov_fns[form][sz3(op->size)];
+    op->fn = mov_fns[form][size_slot(op->size)];
 }
 
 /* ---- MOVZX, MOVSX: op->sub = source size, op->imm2 = 1 when signed ---- */

@@ -18,17 +18,6 @@
  */
 #include "translate/emit.h"
 
-static unsigned sz3(unsigned size)
-{
-    return size == 1 ? 0 : size == 2 ? 1 : 2;
-}
-
-/* SF, ZF and PF of a SIZE-byte result. */
-static inline uint32_t szp_flags(uint64_t r, unsigned size)
-{
-    return parity_flag(r) | (r == 0 ? FL_ZF : 0) | ((r >> (8 * size - 1)) & 1 ? FL_SF : 0);
-}
-
 /* Flags of a multiply whose product's low half is LO (see the top comment). */
 static inline uint32_t mul_flags(uint64_t lo, unsigned size, bool overflow)
 {
@@ -122,7 +111,7 @@ static const OpFn group3_fns[4][3][2] = {
 
 void emit_muldiv(EmitCtx *ec, const Insn *in, Op *op)
 {
-    op->fn = group3_fns[in->reg - 4][sz3(op->size)][in->has_mem];
+    op->fn = group3_fns[in->reg - 4][size_slot(op->size)][in->has_mem];
 }
 
 /* ---- IMUL Gv,Ev (0F AF) and IMUL Gv,Ev,imm (69, 6B): op->reg = destination ---- */
@@ -191,7 +180,7 @@ static const TB *bcd_daa_das(CPUState *cpu, const Op *op)
         out &= ~FL_CF;
     }
     reg_set(cpu, R_EAX, 1, al);
-    cc_set_eflags(cpu, out | szp_flags(al, 1));
+    cc_set_eflags(cpu, out | flags_szp(al, 1));
     NEXT(cpu, op);
 }
 
@@ -207,7 +196,7 @@ static const TB *bcd_aaa_aas(CPUState *cpu, const Op *op)
     }
     ax &= 0xff0f;
     reg_set(cpu, R_EAX, 2, ax);
-    cc_set_eflags(cpu, out | szp_flags(ax & 0xff, 1));
+    cc_set_eflags(cpu, out | flags_szp(ax & 0xff, 1));
     NEXT(cpu, op);
 }
 
@@ -216,7 +205,7 @@ static const TB *bcd_aam(CPUState *cpu, const Op *op)
     unsigned al = cpu->regs[R_EAX] & 0xff, base = op->imm & 0xff;
 
     reg_set(cpu, R_EAX, 2, ((al / base) << 8) | (al % base));
-    cc_set_eflags(cpu, szp_flags(al % base, 1));
+    cc_set_eflags(cpu, flags_szp(al % base, 1));
     NEXT(cpu, op);
 }
 

@@ -30,29 +30,6 @@ enum { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
 /* Operand forms: register or memory destination, count from the instruction or CL. */
 enum { F_RI, F_RC, F_MI, F_MC, F_COUNT };
 
-static unsigned sz3(unsigned size)
-{
-    return size == 1 ? 0 : size == 2 ? 1 : 2;
-}
-
-/* SF, ZF and PF of a SIZE-byte result. */
-static inline uint32_t szp_flags(uint64_t r, unsigned size)
-{
-    return parity_flag(r) | (r == 0 ? FL_ZF : 0) | ((r >> (8 * size - 1)) & 1 ? FL_SF : 0);
-}
-
-/* Commits the arithmetic flags in MASK from VAL, keeping the others. */
-static inline void flags_commit(CPUState *cpu, uint32_t mask, uint32_t val)
-{
-    if (mask != FL_ARITH) {
-        if (cpu->cc_op != CC_EFLAGS) {
-            cpu_flags_materialize(cpu);
-        }
-        val = (cpu->eflags & ~mask) | (val & mask);
-    }
-    cc_set_eflags(cpu, val);
-}
-
 /* ---- ROL ROR RCL RCR SHL SHR SAR ---- */
 
 /* SHL, SHR or SAR of A by a masked count N of 1-31: the result, and all six flags in *FL. */
@@ -76,7 +53,7 @@ static inline uint64_t shift_calc(unsigned opi, unsigned size, uint64_t a, unsig
         r = (uint64_t)(s >> n) & size_mask(size);
         f = (uint32_t)(s >> (n - 1)) & 1;
     }
-    *fl = f | szp_flags(r, size);
+    *fl = f | flags_szp(r, size);
     return r;
 }
 
@@ -189,7 +166,7 @@ static inline const TB *group2_reg(CPUState *cpu, const Op *op, unsigned n)
                                  &fl, &mask);
         reg_set(cpu, op->rm, op->size, r);
         if (mask & ~op->imm2) {
-            flags_commit(cpu, mask & ~op->imm2, fl);
+            cc_set_eflags_masked(cpu, mask & ~op->imm2, fl);
         }
     }
     NEXT(cpu, op);
@@ -204,7 +181,7 @@ static inline const TB *group2_mem(CPUState *cpu, const Op *op, unsigned n)
         uint64_t r = group2_calc(op->sub, op->size, a, n, cf, &fl, &mask);
         cpu_st(cpu, op->seg, ea, r, op->size);
         if (mask & ~op->imm2) {
-            flags_commit(cpu, mask & ~op->imm2, fl);
+            cc_set_eflags_masked(cpu, mask & ~op->imm2, fl);
         }
     }
     NEXT(cpu, op);
@@ -251,7 +228,7 @@ void emit_shift(EmitCtx *ec, const Insn *in, Op *op)
     if (!cl && op->imm == 0) {
         op->fn = in->has_mem ? group2_mi : shift_nop;
     } else if (opi >= SH_SHL) {
-        op->fn = shift_fns[opi == SH_SAR ? 2 : opi - SH_SHL][sz3(op->size)][form];
+        op->fn = shift_fns[opi == SH_SAR ? 2 : opi - SH_SHL][size_slot(op->size)][form];
     } else {
         op->fn = group2_fns[form];
     }
@@ -279,7 +256,7 @@ static inline uint64_t shiftd_calc(bool left, unsigned size, uint64_t a, uint64_
         f = (v >> (n - 1)) & 1;
         f |= ((a >> (bits - 1)) ^ b) & 1 ? FL_OF : 0;
     }
-    *fl = f | szp_flags(r, size);
+    *fl = f | flags_szp(r, size);
     return r;
 }
 
@@ -359,7 +336,7 @@ static inline const TB *bt_reg(CPUState *cpu, const Op *op, unsigned opi, unsign
     if (opi != BT_T) {
         reg_set(cpu, op->rm, op->size, bt_apply(opi, a, bit));
     }
-    flags_commit(cpu, FL_CF, (a >> bit) & 1);
+    cc_set_eflags_masked(cpu, FL_CF, (a >> bit) & 1);
     NEXT(cpu, op);
 }
 
@@ -373,7 +350,7 @@ static inline const TB *bt_mem(CPUState *cpu, const Op *op, unsigned opi, uint32
         a = cpu_ld_rmw(cpu, op->seg, ea, op->size);
         cpu_st(cpu, op->seg, ea, bt_apply(opi, a, bit), op->size);
     }
-    flags_commit(cpu, FL_CF, (a >> bit) & 1);
+    cc_set_eflags_masked(cpu, FL_CF, (a >> bit) & 1);
     NEXT(cpu, op);
 }
 

@@ -304,11 +304,6 @@ static const OpFn str_fns[STR_KINDS][2][3] = {
     STR_ROW(STR_SCAS), STR_ROW(STR_INS), STR_ROW(STR_OUTS),
 };
 
-static unsigned sz3(unsigned size)
-{
-    return size == 1 ? 0 : size == 2 ? 1 : 2;
-}
-
 static unsigned str_kind(uint16_t opcode)
 {
     switch (opcode & ~1u) {
@@ -325,7 +320,7 @@ static unsigned str_kind(uint16_t opcode)
 void emit_string(EmitCtx *ec, const Insn *in, Op *op)
 {
     op->sub = (uint8_t)str_kind(in->opcode);
-    op->fn = str_fns[op->sub][op->rep != REP_NONE][sz3(op->size)];
+    op->fn = str_fns[op->sub][op->rep != REP_NONE][size_slot(op->size)];
 }
 
 /* ---- IN, OUT: op->sub = 1 when the port is DX, else op->imm holds it ---- */
@@ -363,5 +358,5 @@ void emit_io(EmitCtx *ec, const Insn *in, Op *op)
 {
     bool out = in->opcode & 2;
     op->sub = (in->opcode & 8) != 0;
-    op->fn = io_fns[out][sz3(op->size)];
+    op->fn = io_fns[out][size_slot(op->size)];
 }

@@ -119,6 +119,12 @@ static inline uint32_t op_ea(const CPUState *cpu, const Op *op)
                       (uint64_t)(int64_t)op->disp) & op->amask;
 }
 
+/* Index of an operand size in handler tables: 1, 2, 4 bytes -> 0, 1, 2. */
+static inline unsigned size_slot(unsigned size)
+{
+    return size == 1 ? 0 : size == 2 ? 1 : 2;
+}
+
 static inline uint64_t size_mask(unsigned size)
 {
     return size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
