@@ -123,6 +123,7 @@ void cpu_reset(CPUState *cpu)
     cpu->irq_inhibit = false;
     cpu->nmi_pending = false;
     cpu->exit_request = false;
+    cpu->triple_fault = false;
     cpu->exc_pending = false;
     cpu->delivering = -1;
     cpu->db_pending = 0;

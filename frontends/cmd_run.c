@@ -12,6 +12,9 @@ typedef struct RunOptions {
     char *log_file;       /* -D */
     char *flat;           /* --flat */
     char *flat_addr;      /* --flat-addr */
+    char *kernel;         /* --kernel */
+    char *append;         /* --append */
+    char **modules;       /* --module, repeatable */
     gint64 memory_mib;    /* -m */
     gint64 max_insns;     /* --max-insns */
     gboolean no_reboot;   /* --no-reboot */
@@ -23,6 +26,9 @@ static void run_options_clear(RunOptions *o)
     g_free(o->log_file);
     g_free(o->flat);
     g_free(o->flat_addr);
+    g_free(o->kernel);
+    g_free(o->append);
+    g_strfreev(o->modules);
 }
 
 /* Applies -d and -D to the machine's log. Returns an exit status, or -1 to go on. */
@@ -57,6 +63,25 @@ static bool parse_u64(const char *s, guint64 max, guint64 *out)
     return true;
 }
 
+/* Checks that exactly one thing is booted, and that kernel options come with a kernel. */
+static bool run_check_boot(const RunOptions *o)
+{
+    if (o->flat && o->kernel) {
+        cli_error("run: --flat and --kernel cannot be combined: give one of them");
+        return false;
+    }
+    if (!o->kernel && (o->append || o->modules)) {
+        cli_error("run: --%s needs --kernel FILE", o->append ? "append" : "module");
+        return false;
+    }
+    if (!o->flat && !o->kernel) {
+        cli_error("run: nothing to boot: give --kernel FILE or --flat FILE (firmware boot "
+                  "is not implemented yet)");
+        return false;
+    }
+    return true;
+}
+
 /* Turns options into a machine configuration. Returns an exit status, or -1 to go on. */
 static int run_config(const RunOptions *o, MachineConfig *cfg)
 {
@@ -74,15 +99,16 @@ static int run_config(const RunOptions *o, MachineConfig *cfg)
         cli_error("run: --flat-addr '%s': expected an address from 0 to 0xffff", o->flat_addr);
         return CLI_EXIT_USAGE;
     }
-    if (!o->flat) {
-        cli_error("run: nothing to boot: give --flat FILE (Linux and firmware boot paths "
-                  "are not implemented yet)");
+    if (!run_check_boot(o)) {
         return CLI_EXIT_USAGE;
     }
     *cfg = (MachineConfig){
         .ram_bytes = (uint64_t)o->memory_mib << 20,
         .flat_path = o->flat,
         .flat_addr = addr,
+        .kernel_path = o->kernel,
+        .kernel_append = o->append,
+        .module_paths = o->modules,
         .max_insns = (uint64_t)o->max_insns,
         .no_reboot = o->no_reboot,
     };
@@ -97,6 +123,12 @@ int cmd_run(int argc, char **argv)
           "Load a raw image and start it in real mode at 0000:7C00 (test guests)", "FILE" },
         { "flat-addr", 0, 0, G_OPTION_ARG_STRING, &o.flat_addr,
           "Load and start the --flat image at this address instead of 0x7c00", "ADDR" },
+        { "kernel", 0, 0, G_OPTION_ARG_FILENAME, &o.kernel,
+          "Boot a Multiboot kernel directly, in 32-bit protected mode", "FILE" },
+        { "append", 0, 0, G_OPTION_ARG_STRING, &o.append,
+          "The kernel's command line (it sees \"FILE STRING\")", "STRING" },
+        { "module", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.modules,
+          "Load FILE as a Multiboot module (repeatable, in order)", "FILE" },
         { "memory", 'm', 0, G_OPTION_ARG_INT64, &o.memory_mib,
           "Guest RAM in MiB (default 16)", "MIB" },
         { "max-insns", 0, 0, G_OPTION_ARG_INT64, &o.max_insns,

@@ -8,6 +8,10 @@
 
 #include "hw/debugcon.h"
 #include "hw/debugexit.h"
+#include "hw/i8042.h"
+#include "hw/mc146818.h"
 #include "hw/port92.h"
+#include "hw/ps2.h"
+#include "hw/uart16550.h"
 
 #endif

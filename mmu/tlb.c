@@ -18,12 +18,29 @@ void tlb_init(Tlb *t, PhysMem *pm)
     tlb_flush_all(t);
 }
 
+/* Calls FN on every fillable entry: both privilege rows, main table and victims. */
+static void tlb_for_each(Tlb *t, void (*fn)(TlbEntry *e, const void *ctx), const void *ctx)
+{
+    for (int i = 0; i < MMU_IDX_COUNT; i++) {
+        for (unsigned j = 0; j < TLB_SIZE; j++) {
+            fn(&t->e[i][j], ctx);
+        }
+        for (unsigned j = 0; j < TLB_VICTIMS; j++) {
+            fn(&t->victim[i][j], ctx);
+        }
+    }
+}
+
+static void entry_clear(TlbEntry *e, const void *ctx)
+{
+    tlb_entry_clear(e);
+}
+
 void tlb_flush_all(Tlb *t)
 {
-    for (int i = 0; i < MMU_IDX_COUNT + 1; i++) {
-        for (unsigned j = 0; j < TLB_SIZE; j++) {
-            tlb_entry_clear(&t->e[i][j]);
-        }
+    tlb_for_each(t, entry_clear, NULL);
+    for (unsigned j = 0; j < TLB_SIZE; j++) {
+        tlb_entry_clear(&t->e[MMU_IDX_NOFILL][j]);
     }
     t->large_page_mask = 0;
     t->large_page_addr = 0;
@@ -39,15 +56,16 @@ void tlb_sync(Tlb *t)
     }
 }
 
+static void entry_clear_nonglobal(TlbEntry *e, const void *ctx)
+{
+    if (!e->global) {
+        tlb_entry_clear(e);
+    }
+}
+
 void tlb_flush_nonglobal(Tlb *t)
 {
-    for (int i = 0; i < MMU_IDX_COUNT; i++) {
-        for (unsigned j = 0; j < TLB_SIZE; j++) {
-            if (!t->e[i][j].global) {
-                tlb_entry_clear(&t->e[i][j]);
-            }
-        }
-    }
+    tlb_for_each(t, entry_clear_nonglobal, NULL);
     t->flushes++;
 }
 
@@ -71,22 +89,36 @@ void tlb_flush_page(Tlb *t, uint64_t va)
         return;
     }
     for (int i = 0; i < MMU_IDX_COUNT; i++) {
-        TlbEntry *e = &t->e[i][(va >> PAGE_BITS) & (TLB_SIZE - 1)];
+        TlbEntry *e = &t->e[i][tlb_index(va)];
         if (tlb_entry_maps(e, page)) {
             tlb_entry_clear(e);
         }
+        for (unsigned j = 0; j < TLB_VICTIMS; j++) {
+            if (tlb_entry_maps(&t->victim[i][j], page)) {
+                tlb_entry_clear(&t->victim[i][j]);
+            }
+        }
+    }
+}
+
+static void entry_protect_code(TlbEntry *e, const void *ctx)
+{
+    uint64_t page = *(const uint64_t *)ctx;
+    if (e->tag[ACC_WRITE] != TLB_INVALID && e->phys == page) {
+        e->tag[ACC_WRITE] |= TLB_CODE;
     }
 }
 
 void tlb_protect_code(Tlb *t, uint64_t page)
 {
-    for (int i = 0; i < MMU_IDX_COUNT; i++) {
-        for (unsigned j = 0; j < TLB_SIZE; j++) {
-            TlbEntry *e = &t->e[i][j];
-            if (e->tag[ACC_WRITE] != TLB_INVALID && e->phys == page) {
-                e->tag[ACC_WRITE] |= TLB_CODE;
-            }
-        }
+    tlb_for_each(t, entry_protect_code, &page);
+}
+
+static void entry_protect_dirty(TlbEntry *e, const void *ctx)
+{
+    const uint64_t *range = ctx;
+    if (e->tag[ACC_WRITE] != TLB_INVALID && e->phys >= range[0] && e->phys <= range[1]) {
+        e->tag[ACC_WRITE] |= TLB_NOTDIRTY;
     }
 }
 
@@ -95,17 +127,10 @@ void tlb_protect_dirty(Tlb *t, uint64_t phys, uint64_t len)
     if (len == 0) {
         return;
     }
-    uint64_t first = phys & PAGE_MASK;
-    uint64_t last = phys + len - 1 < phys ? UINT64_MAX : phys + len - 1;
-
-    for (int i = 0; i < MMU_IDX_COUNT; i++) {
-        for (unsigned j = 0; j < TLB_SIZE; j++) {
-            TlbEntry *e = &t->e[i][j];
-            if (e->tag[ACC_WRITE] != TLB_INVALID && e->phys >= first && e->phys <= last) {
-                e->tag[ACC_WRITE] |= TLB_NOTDIRTY;
-            }
-        }
-    }
+    uint64_t range[2] = {
+        phys & PAGE_MASK, phys + len - 1 < phys ? UINT64_MAX : phys + len - 1,
+    };
+    tlb_for_each(t, entry_protect_dirty, range);
 }
 
 /* Remembers the span of large pages so INVLPG inside one can flush everything. */
@@ -149,7 +174,7 @@ static bool tlb_fill(Tlb *t, const MmuRegs *regs, uint64_t va, int idx, MmuAcces
     MmuWalk w;
     MemRegion *r;
     uint64_t page = va & PAGE_MASK;
-    TlbEntry *e = &t->e[idx][(va >> PAGE_BITS) & (TLB_SIZE - 1)];
+    TlbEntry *e = &t->e[idx][tlb_index(va)];
 
     if (!mmu_walk(t->pm, regs, va, acc, idx == MMU_IDX_USER, &w, fault)) {
         return false;
@@ -162,6 +187,10 @@ static bool tlb_fill(Tlb *t, const MmuRegs *regs, uint64_t va, int idx, MmuAcces
     uint8_t *host = physmem_host_ptr(t->pm, phys, &r);
     uint64_t flags = host ? 0 : TLB_MMIO;
 
+    if (e->tag[ACC_READ] != TLB_INVALID) {
+        /* Keep the evicted translation in the victim table (round robin). */
+        t->victim[idx][t->victim_next[idx]++ % TLB_VICTIMS] = *e;
+    }
     tlb_entry_clear(e);
     e->phys = phys;
     e->global = w.global;
@@ -182,12 +211,23 @@ static bool tlb_fill(Tlb *t, const MmuRegs *regs, uint64_t va, int idx, MmuAcces
 static bool tlb_get(Tlb *t, const MmuRegs *regs, uint64_t va, int idx, MmuAccess acc,
                     TlbEntry **out, MmuFault *fault)
 {
-    TlbEntry *e = &t->e[idx][(va >> PAGE_BITS) & (TLB_SIZE - 1)];
+    TlbEntry *e = &t->e[idx][tlb_index(va)];
 
     tlb_sync(t);
     if (e->tag[acc] != TLB_INVALID && (e->tag[acc] & PAGE_MASK) == (va & PAGE_MASK)) {
         *out = e;
         return true;
+    }
+    for (unsigned j = 0; j < TLB_VICTIMS; j++) {
+        TlbEntry *v = &t->victim[idx][j];
+        if (v->tag[acc] != TLB_INVALID && (v->tag[acc] & PAGE_MASK) == (va & PAGE_MASK)) {
+            TlbEntry tmp = *e;  /* swap: the hit goes to the main table */
+            *e = *v;
+            *v = tmp;
+            t->victim_hits++;
+            *out = e;
+            return true;
+        }
     }
     return tlb_fill(t, regs, va, idx, acc, out, fault);
 }

@@ -19,6 +19,7 @@
 
 #define TLB_BITS 8
 #define TLB_SIZE (1u << TLB_BITS)
+#define TLB_VICTIMS 8   /* small fully associative backup: conflicting pages stay cached */
 
 enum { MMU_IDX_SUPER, MMU_IDX_USER, MMU_IDX_COUNT };
 /*
@@ -43,12 +44,15 @@ typedef struct TlbEntry {
 
 typedef struct Tlb {
     TlbEntry e[MMU_IDX_COUNT + 1][TLB_SIZE];  /* the last row is MMU_IDX_NOFILL */
+    TlbEntry victim[MMU_IDX_COUNT][TLB_VICTIMS]; /* entries evicted from e[] */
+    unsigned victim_next[MMU_IDX_COUNT];
     PhysMem *pm;
     uint64_t large_page_addr; /* span holding every large page filled since a flush */
     uint64_t large_page_mask; /* 0 when none */
     bool large_pages;         /* some large page was filled since the last full flush */
     uint32_t generation;      /* pm->generation the entries were filled under */
-    uint64_t fills;     /* statistics: slow-path fills */
+    uint64_t fills;           /* statistics: slow-path fills */
+    uint64_t victim_hits;     /* statistics: misses answered by the victim table */
     uint64_t flushes;
 } Tlb;
 
@@ -71,10 +75,19 @@ void tlb_protect_dirty(Tlb *t, uint64_t phys, uint64_t len);
  */
 void tlb_sync(Tlb *t);
 
+/*
+ * The entry index of VA: the page number folded with the bits above the index, so that
+ * buffers a power of two apart (a memcpy's source and destination) do not collide.
+ */
+static inline unsigned tlb_index(uint64_t va)
+{
+    return (unsigned)(((va >> PAGE_BITS) ^ (va >> (PAGE_BITS + TLB_BITS))) & (TLB_SIZE - 1));
+}
+
 /* Fast path: host pointer for SIZE bytes at VA, or NULL to take the slow path. */
 static inline uint8_t *tlb_lookup(Tlb *t, int idx, MmuAccess acc, uint64_t va, unsigned size)
 {
-    TlbEntry *e = &t->e[idx][(va >> PAGE_BITS) & (TLB_SIZE - 1)];
+    TlbEntry *e = &t->e[idx][tlb_index(va)];
     if (__builtin_expect(e->tag[acc] == (va & PAGE_MASK), 1) &&
         __builtin_expect((va & (PAGE_SIZE - 1)) <= PAGE_SIZE - size, 1)) {
         return (uint8_t *)(e->addend + (uintptr_t)va);

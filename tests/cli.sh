@@ -37,5 +37,10 @@ expect "run -d help" 0 'in_asm' 0 -- run -d help
 expect "run -d bogus" 2 '' 1 -- run -d bogus
 expect "run -D into a missing folder" 2 '' 1 -- run -D /nonexistent-dir/log
 expect "run extra argument" 2 '' 1 -- run stray
+expect "run --kernel missing file" 2 '' 1 -- run --kernel /nonexistent/kernel
+expect "run --kernel not Multiboot" 2 '' 1 -- run --kernel "$0"
+expect "run --module missing file" 2 '' 1 -- run --kernel "$0" --module /nonexistent/mod
+expect "run --module without --kernel" 2 '' 1 -- run --module "$0"
+expect "run --flat with --kernel" 2 '' 1 -- run --flat "$0" --kernel "$0"
 echo "1..$n"
 exit $fail

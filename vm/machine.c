@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "translate/translate.h"
+#include "vm/multiboot.h"
 
 Machine *machine_new(void)
 {
@@ -31,6 +32,7 @@ void machine_free(Machine *m)
     if (m->flat_image) {
         g_bytes_unref(m->flat_image);
     }
+    multiboot_image_free(m->kernel);
     log_close(&m->log);
     g_free(m);
 }

@@ -18,6 +18,9 @@ typedef struct MachineConfig {
     uint64_t ram_bytes;
     char *flat_path;        /* --flat: a raw image loaded at flat_addr, run in real mode */
     uint64_t flat_addr;
+    char *kernel_path;      /* --kernel: a Multiboot kernel, started in protected mode */
+    char *kernel_append;    /* --append: its command line (after the kernel's name) */
+    char **module_paths;    /* --module: Multiboot modules, NULL-terminated; may be NULL */
     uint64_t max_insns;     /* --max-insns: 0 = no limit */
     bool no_reboot;         /* --no-reboot: a reset ends the run */
 } MachineConfig;
@@ -36,7 +39,10 @@ typedef struct Machine {
     bool built;             /* memory and CPU exist */
     DebugExit debug_exit;
     DebugCon debug_con;
+    Port92 port92;
+    bool reset_requested;   /* a device pulsed the reset line */
     GBytes *flat_image;     /* reloaded on reset */
+    struct MultibootImage *kernel; /* --kernel and its modules, reloaded on reset */
     bool stop;              /* a device asked to end the run */
     int exit_status;
 } Machine;
@@ -53,7 +59,8 @@ bool machine_init_bare(Machine *m, uint64_t ram_bytes, GError **err);
 
 /*
  * The test board: a bare machine plus the debug-exit port (0xf4) and the debug console
- * (0xe9, to stdout), with the flat image of CFG loaded and started at 0000:flat_addr.
+ * (0xe9, to stdout), with the flat image of CFG loaded and started at 0000:flat_addr, or
+ * with CFG's Multiboot kernel and modules loaded and started at its entry point.
  */
 bool machine_init_test_board(Machine *m, const MachineConfig *cfg, GError **err);
 

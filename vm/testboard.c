@@ -1,17 +1,27 @@
 /*
- * The test board: RAM, a CPU, the debug-exit and debug-console ports, and a flat image
- * started in real mode, the way a boot sector is. Used by the test guests and by
- * `wirt run --flat`.
+ * The test board: RAM, a CPU, the debug-exit and debug-console ports, port 0x92 (fast A20
+ * and reset), and either a flat
+ * image started in real mode, the way a boot sector is, or a Multiboot kernel started in
+ * protected mode (vm/multiboot.c). Used by the test guests, the benchmark, and by
+ * `wirt run --flat` and `wirt run --kernel`.
  */
 #include <stdio.h>
 
 #include "vm/machine.h"
+#include "vm/multiboot.h"
 
 static void testboard_exit(void *opaque, int status)
 {
     Machine *m = opaque;
     m->stop = true;
     m->exit_status = status;
+    cpu_request_exit(&m->cpu);
+}
+
+static void testboard_reset_line(void *opaque)
+{
+    Machine *m = opaque;
+    m->reset_requested = true;
     cpu_request_exit(&m->cpu);
 }
 
@@ -31,6 +41,26 @@ static void testboard_start(Machine *m, uint64_t addr)
     physmem_load(&m->pm, addr, data, len);
     cpu_load_seg_real(&m->cpu, SEG_CS, 0);
     m->cpu.eip = addr;
+}
+
+/* Reads the kernel and its modules once; they are reloaded from memory on reset. */
+static bool testboard_load_kernel(Machine *m, const MachineConfig *cfg, GError **err)
+{
+    gsize len;
+    const void *data;
+
+    m->kernel = multiboot_open(cfg->kernel_path, cfg->kernel_append, cfg->module_paths,
+                               cfg->ram_bytes, err);
+    if (!m->kernel) {
+        return false;
+    }
+    data = g_bytes_get_data(m->kernel->kernel, &len);
+    if (!multiboot_detect(data, len)) {
+        g_set_error(err, MULTIBOOT_ERROR, MULTIBOOT_ERROR_NO_HEADER, "%s: not a Multiboot "
+                    "kernel (Linux bzImage boot is not implemented yet)", cfg->kernel_path);
+        return false;
+    }
+    return multiboot_load(m->kernel, &m->pm, cfg->ram_bytes, &m->cpu, err);
 }
 
 static bool testboard_load(Machine *m, const MachineConfig *cfg, GError **err)
@@ -64,18 +94,35 @@ bool machine_init_test_board(Machine *m, const MachineConfig *cfg, GError **err)
         return false;
     }
     if (!debugexit_init(&m->debug_exit, &m->io, 0xf4, testboard_exit, m, &why) ||
-        !debugcon_init(&m->debug_con, &m->io, 0xe9, testboard_console, m, &why)) {
+        !debugcon_init(&m->debug_con, &m->io, 0xe9, testboard_console, m, &why) ||
+        !port92_init(&m->port92, &m->io, &m->pm, testboard_reset_line, m, &why)) {
         g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s", why);
         g_free(why);
         return false;
     }
+    if (cfg->kernel_path) {
+        return testboard_load_kernel(m, cfg, err);
+    }
     return testboard_load(m, cfg, err);
 }
 
-/* A reset from a triple fault: reload the image and start over, as a reboot would. */
-static void testboard_reset(Machine *m, const MachineConfig *cfg)
+/* A reset (triple fault, reset line): reload the image and start over, as a reboot would. */
+static bool testboard_reset(Machine *m, const MachineConfig *cfg)
 {
-    testboard_start(m, cfg->flat_addr);
+    g_autoptr(GError) err = NULL;
+
+    m->reset_requested = false;
+    port92_reset(&m->port92);
+
+    if (!m->kernel) {
+        testboard_start(m, cfg->flat_addr);
+        return true;
+    }
+    if (!multiboot_load(m->kernel, &m->pm, cfg->ram_bytes, &m->cpu, &err)) {
+        fprintf(stderr, "wirt: reset: %s\n", err->message);
+        return false;
+    }
+    return true;
 }
 
 int machine_main(Machine *m, const MachineConfig *cfg)
@@ -97,13 +144,20 @@ int machine_main(Machine *m, const MachineConfig *cfg)
                     (m->cpu.eflags & FL_IF) ? "" : " with interrupts disabled");
             return MACHINE_EXIT_SHUTDOWN;
         case CPU_EXIT_TRIPLE_FAULT:
-            fprintf(stderr, "wirt: triple fault at %04x:%08" G_GINT64_MODIFIER "x%s\n",
+        case CPU_EXIT_REQUEST:
+            if (r == CPU_EXIT_REQUEST && !m->reset_requested) {
+                break;
+            }
+            fprintf(stderr, "wirt: %s at %04x:%08" G_GINT64_MODIFIER "x%s\n",
+                    r == CPU_EXIT_TRIPLE_FAULT ? "triple fault" : "reset requested",
                     m->cpu.seg[SEG_CS].sel, m->cpu.eip,
                     cfg->no_reboot ? ", shutting down (--no-reboot)" : ", resetting");
             if (cfg->no_reboot) {
                 return MACHINE_EXIT_SHUTDOWN;
             }
-            testboard_reset(m, cfg);
+            if (!testboard_reset(m, cfg)) {
+                return MACHINE_EXIT_SHUTDOWN;
+            }
             break;
         default:
             break;
