@@ -34,6 +34,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 nasm -f bin -w+all -DSCALE="$scale" "$here/guests/compute.asm" -o "$tmp/compute.bin"
 nasm -f bin -w+all "$here/guests/exit.asm" -o "$tmp/exit.bin"
+nasm -f bin -w+all "$here/guests/memory.asm" -o "$tmp/memory.bin"
+nasm -f bin -w+all -DPAGING "$here/guests/memory.asm" -o "$tmp/memory-paging.bin"
 
 # measure NAME CMD...: runs CMD $runs times; each run must end by the guest writing 0 to
 # the debug-exit port (exit status 1). Sets wall and cpu (user + system) to the best
@@ -90,6 +92,19 @@ line "wirt MIPS (wall)" "$(calc %.1f "$insns / $wirt_wall / 1e6")"
 line "wirt MIPS (cpu)" "$(calc %.1f "$insns / $wirt_cpu / 1e6")"
 line "wirt wall, trivial guest" "$wirt_start s"
 
+# The memory guest, paging off and on (same work; the second maps 64 MiB with 4 KiB pages).
+measure wirt-mem "$wirt" run --kernel "$tmp/memory.bin" -m 64 -d stats
+wirt_mem=$wall wirt_mem_cpu=$cpu
+mem_insns=$(sed -n 's/^stats: insns retired *//p' "$tmp/wirt-mem.err")
+measure wirt-memp "$wirt" run --kernel "$tmp/memory-paging.bin" -m 64
+wirt_memp=$wall wirt_memp_cpu=$cpu
+line "memory guest instructions" "$mem_insns"
+line "wirt memory, paging off: wall / cpu" "$wirt_mem s / $wirt_mem_cpu s"
+line "wirt memory, paging on: wall / cpu" "$wirt_memp s / $wirt_memp_cpu s"
+line "wirt MIPS, paging off (cpu)" "$(calc %.1f "$mem_insns / $wirt_mem_cpu / 1e6")"
+line "wirt MIPS, paging on (cpu)" "$(calc %.1f "$mem_insns / $wirt_memp_cpu / 1e6")"
+line "wirt paging cost (cpu)" "$(calc %+.1f%% "($wirt_memp_cpu / $wirt_mem_cpu - 1) * 100")"
+
 if [ -z "$qemu" ]; then
     line "qemu" "not installed (qemu-system-i386): no comparison"
     exit 0
@@ -112,3 +127,12 @@ line "ratio wirt/qemu, wall" "$(calc %.2f "$wirt_wall / $qemu_wall")"
 line "ratio wirt/qemu, wall - start-up" "$(calc %.2f \
     "($wirt_wall - $wirt_start) / ($qemu_wall - $qemu_start)")"
 line "ratio wirt/qemu, cpu" "$(calc %.2f "$wirt_cpu / $qemu_cpu")"
+
+measure qemu-mem "${qemu_cmd[@]}" -m 64 -kernel "$tmp/memory.bin"
+qemu_mem=$wall qemu_mem_cpu=$cpu
+measure qemu-memp "${qemu_cmd[@]}" -m 64 -kernel "$tmp/memory-paging.bin"
+qemu_memp=$wall qemu_memp_cpu=$cpu
+line "qemu memory, paging off: wall / cpu" "$qemu_mem s / $qemu_mem_cpu s"
+line "qemu memory, paging on: wall / cpu" "$qemu_memp s / $qemu_memp_cpu s"
+line "ratio wirt/qemu memory, paging off (cpu)" "$(calc %.2f "$wirt_mem_cpu / $qemu_mem_cpu")"
+line "ratio wirt/qemu memory, paging on (cpu)" "$(calc %.2f "$wirt_memp_cpu / $qemu_memp_cpu")"
