@@ -4,6 +4,10 @@
 #include "base/state.h"
 
 #include <stdio.h>
+#include <string.h>
+
+#include "base/bytes.h"
+#include "base/clock.h"
 
 size_t state_type_size(StateType t)
 {
@@ -43,4 +47,115 @@ static void state_visit_prefixed(const StateDesc *sd, void *obj, const char *pre
 void state_visit(const StateDesc *sd, void *obj, StateVisitFn fn, void *ctx)
 {
     state_visit_prefixed(sd, obj, "", fn, ctx);
+}
+
+/* An integer field of N bytes, read and written in host order whatever the host is. */
+static uint64_t state_get_int(const void *p, size_t n)
+{
+    switch (n) {
+    case 1: return *(const uint8_t *)p;
+    case 2: return *(const uint16_t *)p;
+    case 4: return *(const uint32_t *)p;
+    default: return *(const uint64_t *)p;
+    }
+}
+
+static void state_set_int(void *p, size_t n, uint64_t v)
+{
+    switch (n) {
+    case 1: *(uint8_t *)p = (uint8_t)v; break;
+    case 2: *(uint16_t *)p = (uint16_t)v; break;
+    case 4: *(uint32_t *)p = (uint32_t)v; break;
+    default: *(uint64_t *)p = v; break;
+    }
+}
+
+typedef struct StateImage {
+    GByteArray *out;     /* saving */
+    const uint8_t *in;   /* loading */
+    size_t pos, len;
+    bool apply;          /* loading: write the values (else only count bytes) */
+} StateImage;
+
+static void image_put(StateImage *im, StateType type, void *value)
+{
+    uint8_t buf[9];
+    size_t n = state_type_size(type);
+
+    if (type == ST_TIMER) {
+        const Timer *t = value;
+        buf[0] = t->armed;
+        st64_le(buf + 1, (uint64_t)t->deadline);
+    } else if (type == ST_BOOL) {
+        buf[0] = *(const bool *)value;
+    } else {
+        stn_le(buf, state_get_int(value, n), (unsigned)n);
+    }
+    g_byte_array_append(im->out, buf, (guint)n);
+}
+
+static void image_get(StateImage *im, StateType type, void *value)
+{
+    size_t n = state_type_size(type);
+    const uint8_t *p = im->in + im->pos;
+
+    im->pos += n;
+    if (!im->apply || im->pos > im->len) {
+        return;
+    }
+    if (type == ST_TIMER) {
+        Timer *t = value;
+        if (p[0]) {
+            timer_mod(t, (int64_t)ld64_le(p + 1));
+        } else {
+            timer_del(t);
+        }
+    } else if (type == ST_BOOL) {
+        *(bool *)value = p[0] != 0;
+    } else {
+        state_set_int(value, n, ldn_le(p, (unsigned)n));
+    }
+}
+
+static void image_field(void *ctx, const char *path, StateType type, void *value)
+{
+    StateImage *im = ctx;
+    if (im->out) {
+        image_put(im, type, value);
+    } else {
+        image_get(im, type, value);
+    }
+}
+
+void state_save(const StateDesc *sd, void *obj, GByteArray *out)
+{
+    StateImage im = { .out = out };
+    state_visit(sd, obj, image_field, &im);
+}
+
+static void size_field(void *ctx, const char *path, StateType type, void *value)
+{
+    *(size_t *)ctx += state_type_size(type);
+}
+
+size_t state_image_size(const StateDesc *sd)
+{
+    size_t n = 0;
+    g_autofree uint8_t *scratch = g_malloc0(sd->size ? sd->size : 1);
+    state_visit(sd, scratch, size_field, &n);
+    return n;
+}
+
+bool state_load(const StateDesc *sd, void *obj, const uint8_t *data, size_t len)
+{
+    StateImage im = { .in = data, .len = len, .apply = true };
+
+    if (state_image_size(sd) != len) {
+        return false;
+    }
+    state_visit(sd, obj, image_field, &im);
+    if (sd->post_load) {
+        sd->post_load(obj);
+    }
+    return true;
 }

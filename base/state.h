@@ -69,6 +69,18 @@ struct StateDesc {
 /* Bytes a field's value takes in a serialised image (timers: armed byte + deadline). */
 size_t state_type_size(StateType t);
 
+/*
+ * Serialises OBJ's described state into OUT, in table order, little-endian; a timer is
+ * its armed flag and deadline. state_load reads such an image back (re-arming timers as
+ * saved) and then calls the table's post_load hook; it fails, changing nothing, when LEN
+ * does not match the table.
+ */
+#include <glib.h>
+void state_save(const StateDesc *sd, void *obj, GByteArray *out);
+bool state_load(const StateDesc *sd, void *obj, const uint8_t *data, size_t len);
+/* Bytes of the image state_save writes for SD. */
+size_t state_image_size(const StateDesc *sd);
+
 /* Calls FN for every scalar value of the table, in table order, with its dotted path. */
 typedef void (*StateVisitFn)(void *ctx, const char *path, StateType type, void *value);
 void state_visit(const StateDesc *sd, void *obj, StateVisitFn fn, void *ctx);

@@ -130,6 +130,54 @@ static void test_state_visit(void)
                                 "in[1].a=6;in[1].b=0;");
 }
 
+typedef struct TimedDev {
+    uint32_t x;
+    Timer t;
+} TimedDev;
+
+static const StateField timed_fields[] = {
+    STATE_U32(TimedDev, x),
+    STATE_TIMER(TimedDev, t),
+    STATE_END,
+};
+static const StateDesc timed_desc = { "timed", 1, timed_fields, sizeof(TimedDev), NULL };
+
+static void noop(void *opaque)
+{
+}
+
+static void test_state_image(void)
+{
+    uint64_t insns = 0;
+    VClock c;
+    Dev d = { { 1, 2, 3 }, 40, { { 5, true }, { 6, false } } };
+    Dev e;
+    TimedDev a = { .x = 7 }, b = { .x = 0 };
+    g_autoptr(GByteArray) img = g_byte_array_new();
+
+    memset(&e, 0, sizeof(e));
+    state_save(&dev_desc, &d, img);
+    g_assert_cmpuint(img->len, ==, 3 + 4 + 2 * (2 + 1));
+    g_assert_cmpuint(state_image_size(&dev_desc), ==, img->len);
+    g_assert_true(state_load(&dev_desc, &e, img->data, img->len));
+    g_assert_cmpmem(&d.r, 3, &e.r, 3);
+    g_assert_cmpuint(e.x, ==, 40);
+    g_assert_cmpuint(e.in[1].a, ==, 6);
+    g_assert_true(e.in[0].b);
+    g_assert_false(state_load(&dev_desc, &e, img->data, img->len + 1));
+
+    vclock_init(&c, VCLOCK_INSNS, 0, &insns);
+    timer_init(&a.t, &c, "a", noop, NULL);
+    timer_init(&b.t, &c, "b", noop, NULL);
+    timer_mod(&a.t, 12345);
+    g_byte_array_set_size(img, 0);
+    state_save(&timed_desc, &a, img);
+    g_assert_true(state_load(&timed_desc, &b, img->data, img->len));
+    g_assert_true(timer_pending(&b.t));           /* re-armed as saved */
+    g_assert_cmpint(b.t.deadline, ==, 12345);
+    g_assert_cmpuint(b.x, ==, 7);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -137,5 +185,6 @@ int main(int argc, char **argv)
     g_test_add_func("/clock/timer-order", test_timer_order);
     g_test_add_func("/clock/realtime-moves", test_realtime_moves);
     g_test_add_func("/state/visit", test_state_visit);
+    g_test_add_func("/state/image", test_state_image);
     return g_test_run();
 }

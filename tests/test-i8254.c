@@ -625,44 +625,23 @@ static void test_port61(Fx *f, gconstpointer data)
     g_assert_cmphex(in(f, 0x61) & 0x0f, ==, 0);
 }
 
-typedef struct Image {
-    uint8_t buf[1024];
-    size_t len;
-    bool load;
-} Image;
-
-static void image_field(void *ctx, const char *path, StateType type, void *value)
-{
-    Image *im = ctx;
-    size_t n = state_type_size(type);
-    g_assert_cmpuint(im->len + n, <=, sizeof(im->buf));
-    if (im->load) {
-        memcpy(value, im->buf + im->len, n);
-    } else {
-        memcpy(im->buf + im->len, value, n);
-    }
-    im->len += n;
-}
-
 static void test_state(Fx *f, gconstpointer data)
 {
     Fx *g = g_new0(Fx, 1);
-    Image im = { .len = 0 };
+    GByteArray *img = g_byte_array_new();
 
     gate2(f, true);
     program(f, 100, 0x34, 1000);
     program(f, 200, 0xb0, 5000);
     at_tick(f, 1234);
     out(f, 0x43, 0xc8);                      /* status and count of counter 2, unread */
-    state_visit(&pit_state_desc, &f->pit, image_field, &im);
+    state_save(&pit_state_desc, &f->pit, img);
 
     fx_init(g);
     g->insns = f->insns;
     g->irq0 = f->irq0;
-    im.len = 0;
-    im.load = true;
-    state_visit(&pit_state_desc, &g->pit, image_field, &im);
-    pit_state_desc.post_load(&g->pit);
+    g_assert_true(state_load(&pit_state_desc, &g->pit, img->data, img->len));
+    g_byte_array_unref(img);
     g->p61.value = f->p61.value;
 
     g_assert_cmphex(in(g, 0x42), ==, in(f, 0x42));     /* the latched status */

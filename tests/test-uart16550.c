@@ -41,40 +41,16 @@ static void on_tx(void *opaque, uint8_t byte)
     f->out[f->nout++] = byte;
 }
 
-/* Copies a device's described state through a byte image; timers are left to post_load. */
-typedef struct Image {
-    GByteArray *bytes;
-    size_t pos;
-    bool load;
-} Image;
-
-static void image_field(void *ctx, const char *path, StateType type, void *value)
-{
-    Image *im = ctx;
-    size_t n = state_type_size(type);
-
-    if (type == ST_TIMER) {
-        return;
-    }
-    if (im->load) {
-        g_assert_cmpuint(im->pos + n, <=, im->bytes->len);
-        memcpy(value, im->bytes->data + im->pos, n);
-        im->pos += n;
-    } else {
-        g_byte_array_append(im->bytes, value, (guint)n);
-    }
-}
-
+/* Copies a device's described state through a state image (base/state.c). */
 static void copy_state(const StateDesc *sd, void *from, void *to)
 {
-    Image im = { .bytes = g_byte_array_new() };
+    GByteArray *img = g_byte_array_new();
 
-    state_visit(sd, from, image_field, &im);
-    im.load = true;
-    state_visit(sd, to, image_field, &im);
-    g_assert_cmpuint(im.pos, ==, im.bytes->len);
-    g_byte_array_unref(im.bytes);
-    sd->post_load(to);
+    state_save(sd, from, img);
+    g_assert_cmpuint(img->len, ==, state_image_size(sd));
+    g_assert_true(state_load(sd, to, img->data, img->len));
+    g_assert_false(state_load(sd, to, img->data, img->len - 1));  /* a short image is refused */
+    g_byte_array_unref(img);
 }
 
 static uint8_t rd(Fx *f, unsigned reg)

@@ -35,17 +35,7 @@ PTE_D equ 0x40
 %define PTE(va) (PT0 + ((va) >> 12) * 4)
 
 start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov ss, ax
-    mov sp, 0x7c00
-    lgdt [gdt_ptr]
-    lidt [idt_ptr]
-    mov eax, cr0
-    or al, 1
-    mov cr0, eax
-    jmp dword CODE0:pm_entry
+    ENTER_PM
 
 bits 32
 pm_entry:

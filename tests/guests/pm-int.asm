@@ -20,17 +20,7 @@ STACK3 equ 0xf000
 IDT_ENTRIES equ 0x45
 
 start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov ss, ax
-    mov sp, 0x7c00
-    lgdt [gdt_ptr]
-    lidt [idt_ptr]
-    mov eax, cr0
-    or al, 1
-    mov cr0, eax
-    jmp dword CODE0:pm_entry
+    ENTER_PM
 
 bits 32
 ; Sets IDT entry EAX to EBX with access byte DL (selector CODE0).

@@ -17,17 +17,7 @@ STACK3 equ 0x90000
 IOMAP_BYTES equ 0x80          ; ports 0-0x3ff; the TSS limit ends the map there
 
 start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov ss, ax
-    mov sp, 0x7c00
-    lgdt [gdt_ptr]
-    lidt [idt_ptr]
-    mov eax, cr0
-    or al, 1
-    mov cr0, eax
-    jmp dword CODE0:pm_entry
+    ENTER_PM
 
 bits 32
 ; Clears the bitmap bit of port EAX (allows it).

@@ -23,17 +23,7 @@ CODE0B equ 0x70         ; a second ring-0 code segment, for far calls
 GDT_LIMIT equ 0x77
 
 start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov ss, ax
-    mov sp, 0x7c00
-    lgdt [gdt_ptr]
-    lidt [idt_ptr]
-    mov eax, cr0
-    or al, 1
-    mov cr0, eax
-    jmp dword CODE0:pm_entry
+    ENTER_PM
 
 bits 32
 pm_entry:

@@ -45,17 +45,7 @@ T_GS equ 0x5c
 T_LDT equ 0x60
 
 start:
-    cli
-    xor ax, ax
-    mov ds, ax
-    mov ss, ax
-    mov sp, 0x7c00
-    lgdt [gdt_ptr]
-    lidt [idt_ptr]
-    mov eax, cr0
-    or al, 1
-    mov cr0, eax
-    jmp dword CODE0:pm_entry
+    ENTER_PM
 
 bits 32
 ; Fills the 32-bit TSS at EDI to start at EBX with stack ESI, flat ring-0 segments.
