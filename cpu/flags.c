@@ -99,11 +99,26 @@ static int cc_test_sub(const CPUState *cpu, unsigned cond)
     }
 }
 
+/* ZF and SF need only the result, whatever the operation (the common JZ after DEC). */
+static int cc_test_result(const CPUState *cpu, unsigned cond)
+{
+    unsigned bits = cc_bits(cpu->cc_op);
+    uint64_t r = cpu->cc_res & size_mask(bits);
+
+    switch (cond >> 1) {
+    case 2: return r == 0;                          /* Z */
+    case 4: return (int)((r >> (bits - 1)) & 1);    /* S */
+    default: return -1;
+    }
+}
+
 bool cc_test(const CPUState *cpu, unsigned cond)
 {
     int r = -1;
     if (cpu->cc_op >= CC_SUB8 && cpu->cc_op <= CC_SUB64) {
         r = cc_test_sub(cpu, cond);
+    } else if (cpu->cc_op != CC_EFLAGS) {
+        r = cc_test_result(cpu, cond);
     }
     if (r < 0) {
         uint32_t f = cc_compute(cpu);

@@ -77,7 +77,7 @@ static bool physmem_add_backed(PhysMem *pm, const char *name, MemRegionKind kind
         return false;
     }
     r.host = g_try_malloc0(size);
-    r.code_pages = g_try_malloc0(size >> PAGE_BITS);
+    r.code_pages = g_try_new0(uint32_t, size >> PAGE_BITS);
     r.dirty.logging = g_try_malloc0(size >> PAGE_BITS);
     r.dirty.clean = g_try_malloc0(size >> PAGE_BITS);
     if (!r.host || !r.code_pages || !r.dirty.logging || !r.dirty.clean) {
@@ -145,6 +145,22 @@ static MemRegion *physmem_find_unmasked(PhysMem *pm, uint64_t addr)
 MemRegion *physmem_find(PhysMem *pm, uint64_t addr)
 {
     return physmem_find_unmasked(pm, physmem_a20(pm, addr));
+}
+
+/* The chunk bits of [a, a+len) inside a's page (a is A20-masked, len >= 1). */
+static uint32_t code_chunk_mask(uint64_t a, uint64_t len)
+{
+    unsigned first = (unsigned)(a & (PAGE_SIZE - 1)) >> CODE_CHUNK_BITS;
+    uint64_t end = MIN((a & (PAGE_SIZE - 1)) + len, PAGE_SIZE);
+    unsigned last = (unsigned)((end - 1) >> CODE_CHUNK_BITS);
+    uint32_t upto = last >= 31 ? ~0u : (2u << last) - 1;
+    return upto & ~((1u << first) - 1);
+}
+
+/* Whether a write of LEN bytes at A (in RAM region R, one page) touches translated code. */
+static bool code_hit(const MemRegion *r, uint64_t a, uint64_t len)
+{
+    return (r->code_pages[(a - r->base) >> PAGE_BITS] & code_chunk_mask(a, len)) != 0;
 }
 
 void physmem_set_a20(PhysMem *pm, bool enabled)
@@ -274,7 +290,7 @@ static void physmem_write_in(PhysMem *pm, uint64_t addr, uint64_t val, unsigned 
         break;
     case MEM_RAM: {
         uint64_t page = (a - r->base) >> PAGE_BITS;
-        if (r->code_pages[page] && pm->code_write) {
+        if (code_hit(r, a, size) && pm->code_write) {
             pm->code_write(pm->code_write_opaque, a, size);
         }
         dirty_pages_mark(&r->dirty, page);
@@ -369,7 +385,7 @@ static bool physmem_copy_in(PhysMem *pm, uint64_t addr, const void *buf, size_t 
         size_t chunk = MIN(len - done, PAGE_SIZE - (a & (PAGE_SIZE - 1)));
         uint8_t *host = physmem_host_ptr(pm, a, &r);
         uint64_t page = (a - r->base) >> PAGE_BITS;
-        if (r->code_pages[page] && pm->code_write) {
+        if (code_hit(r, a, chunk) && pm->code_write) {
             pm->code_write(pm->code_write_opaque, a, (unsigned)chunk);
         }
         if (r->kind == MEM_RAM) {
@@ -391,7 +407,7 @@ bool physmem_load(PhysMem *pm, uint64_t addr, const void *buf, size_t len)
     return physmem_copy_in(pm, addr, buf, len, false);
 }
 
-static uint8_t *code_flag(PhysMem *pm, uint64_t page)
+static uint32_t *code_flag(PhysMem *pm, uint64_t page)
 {
     MemRegion *r = physmem_find(pm, page);
     if (!r || r->kind != MEM_RAM) {
@@ -400,17 +416,17 @@ static uint8_t *code_flag(PhysMem *pm, uint64_t page)
     return &r->code_pages[(physmem_a20(pm, page) - r->base) >> PAGE_BITS];
 }
 
-void physmem_mark_code(PhysMem *pm, uint64_t page)
+void physmem_mark_code(PhysMem *pm, uint64_t phys, uint64_t len)
 {
-    uint8_t *f = code_flag(pm, page);
-    if (f) {
-        *f = 1;
+    uint32_t *f = code_flag(pm, phys);
+    if (f && len) {
+        *f |= code_chunk_mask(physmem_a20(pm, phys), len);
     }
 }
 
 void physmem_clear_code(PhysMem *pm, uint64_t page)
 {
-    uint8_t *f = code_flag(pm, page);
+    uint32_t *f = code_flag(pm, page);
     if (f) {
         *f = 0;
     }
@@ -418,6 +434,6 @@ void physmem_clear_code(PhysMem *pm, uint64_t page)
 
 bool physmem_is_code(PhysMem *pm, uint64_t page)
 {
-    uint8_t *f = code_flag(pm, page);
+    uint32_t *f = code_flag(pm, page);
     return f && *f;
 }

@@ -40,7 +40,7 @@ typedef struct MemRegion {
     uint64_t base;
     uint64_t size;
     uint8_t *host;        /* RAM and ROM contents */
-    uint8_t *code_pages;  /* RAM: per page, nonzero when it holds translated code */
+    uint32_t *code_pages; /* RAM: per page, a bit per 128-byte chunk holding translated code */
     DirtyPages dirty;     /* RAM and ROM (never logged): dirty-page logging, dirty.h */
     const MmioOps *ops;   /* MMIO */
     void *opaque;
@@ -105,8 +105,14 @@ bool physmem_load(PhysMem *pm, uint64_t addr, const void *buf, size_t len);
 /* Host pointer to the RAM/ROM byte at ADDR, or NULL if not RAM/ROM. */
 uint8_t *physmem_host_ptr(PhysMem *pm, uint64_t addr, MemRegion **region);
 
-/* Code-page tracking for the translator. */
-void physmem_mark_code(PhysMem *pm, uint64_t page);
+/*
+ * Code tracking for the translator, in 128-byte chunks (Bochs keeps such a map too): a
+ * write calls code_write only when it touches a chunk that holds translated code, so data
+ * sharing a page with code costs a bit test, not a search of the page's blocks.
+ */
+#define CODE_CHUNK_BITS 7
+/* Marks [phys, phys+len), which must lie in one page, as holding code. */
+void physmem_mark_code(PhysMem *pm, uint64_t phys, uint64_t len);
 void physmem_clear_code(PhysMem *pm, uint64_t page);
 bool physmem_is_code(PhysMem *pm, uint64_t page);
 

@@ -499,7 +499,7 @@ static void test_code_write(Fx *f, gconstpointer data)
     g_assert_nonnull(lookup(f, MMU_IDX_SUPER, ACC_WRITE, VA));
 
     /* The translator marks the page as holding code: writes must leave the fast path. */
-    physmem_mark_code(&f->pm, PA);
+    physmem_mark_code(&f->pm, PA, PAGE_SIZE);
     tlb_protect_code(&f->tlb, PA);
     g_assert_null(lookup(f, MMU_IDX_SUPER, ACC_WRITE, VA));
     g_assert_nonnull(lookup(f, MMU_IDX_SUPER, ACC_READ, VA));
@@ -520,7 +520,7 @@ static void test_code_write(Fx *f, gconstpointer data)
     g_assert_true(lookup(f, MMU_IDX_SUPER, ACC_WRITE, VA) == host(f, PA));
 
     /* A fill of a page already holding code starts out protected; split writes see it. */
-    physmem_mark_code(&f->pm, PA);
+    physmem_mark_code(&f->pm, PA, PAGE_SIZE);
     tlb_flush_all(&f->tlb);
     f->cw.clear = false;
     rd_ok(f, VA, 4, MMU_IDX_SUPER);

@@ -66,29 +66,6 @@ void tb_commit(Translator *tr, TB *tb, unsigned nops)
     tr->arena_used += tb_bytes(nops);
 }
 
-static void page_add(Translator *tr, TB *tb, int which, uint64_t page)
-{
-    gpointer key = GSIZE_TO_POINTER(page >> PAGE_BITS);
-    tb->page_next[which] = g_hash_table_lookup(tr->pages, key);
-    g_hash_table_insert(tr->pages, key, tb);
-    if (!physmem_is_code(tr->cpu->pm, page)) {
-        physmem_mark_code(tr->cpu->pm, page);
-        tlb_protect_code(&tr->cpu->tlb, page);
-    }
-}
-
-void tb_link(Translator *tr, TB *tb)
-{
-    unsigned h = tb_hash(tb->phys_pc, tb->flags);
-    tb->hash_next = tr->hash[h];
-    tr->hash[h] = tb;
-    tb->cached = true;
-    page_add(tr, tb, 0, tb->phys_pc & PAGE_MASK);
-    if (tb->phys_page2 != ~0ull) {
-        page_add(tr, tb, 1, tb->phys_page2);
-    }
-}
-
 /* Which list link of TB belongs to PAGE. */
 static int tb_page_slot(const TB *tb, uint64_t page)
 {
@@ -105,6 +82,45 @@ static void tb_page_range(const TB *tb, uint64_t page, uint64_t *lo, uint64_t *h
     } else {
         *lo = page;
         *hi = page + (tb->size - first_len);
+    }
+}
+
+static void page_add(Translator *tr, TB *tb, int which, uint64_t page)
+{
+    gpointer key = GSIZE_TO_POINTER(page >> PAGE_BITS);
+    bool was_code = physmem_is_code(tr->cpu->pm, page);
+    uint64_t lo, hi;
+
+    tb->page_next[which] = g_hash_table_lookup(tr->pages, key);
+    g_hash_table_insert(tr->pages, key, tb);
+    tb_page_range(tb, page, &lo, &hi);
+    physmem_mark_code(tr->cpu->pm, lo, hi - lo);
+    if (!was_code) {
+        tlb_protect_code(&tr->cpu->tlb, page);
+    }
+}
+
+void tb_link(Translator *tr, TB *tb)
+{
+    unsigned h = tb_hash(tb->phys_pc, tb->flags);
+    tb->hash_next = tr->hash[h];
+    tr->hash[h] = tb;
+    tb->cached = true;
+    page_add(tr, tb, 0, tb->phys_pc & PAGE_MASK);
+    if (tb->phys_page2 != ~0ull) {
+        page_add(tr, tb, 1, tb->phys_page2);
+    }
+}
+
+/* Rebuilds the page's code-chunk map from the blocks still on it. */
+static void page_remap_code(Translator *tr, uint64_t page)
+{
+    physmem_clear_code(tr->cpu->pm, page);
+    for (TB *t = g_hash_table_lookup(tr->pages, GSIZE_TO_POINTER(page >> PAGE_BITS)); t;
+         t = t->page_next[tb_page_slot(t, page)]) {
+        uint64_t lo, hi;
+        tb_page_range(t, page, &lo, &hi);
+        physmem_mark_code(tr->cpu->pm, lo, hi - lo);
     }
 }
 
@@ -166,7 +182,9 @@ void tb_invalidate_range(void *opaque, uint64_t phys, unsigned len)
         }
         t = next;
     }
-    cpu_tb_flush_jmp_cache(tr->cpu);
+    /* Dropped blocks may have shared chunks with others: only those left count now. */
+    page_remap_code(tr, page);
+    /* The jump cache needs no flush: its lookups ignore blocks that are no longer valid. */
     if (hit_current && tr->cpu->storing) {
         tr->stats.smc_restarts++;
         cpu_restart_insn(tr->cpu);
