@@ -89,7 +89,12 @@ Float80 f80_rem(Float80 a, Float80 b, bool ieee, unsigned *quotient_bits, bool *
 typedef enum F80Order { F80_LESS, F80_EQUAL, F80_GREATER, F80_UNORDERED } F80Order;
 F80Order f80_compare(Float80 a, Float80 b, bool quiet, F80Env *env);
 
-/* Conversions. Integers: out-of-range or NaN -> IE and the integer indefinite. */
+/*
+ * Conversions. Integers: out-of-range or NaN -> IE and the integer indefinite. Stores
+ * (to integers, float32/64, BCD) raise no DE for a denormal source (measured). For the
+ * float32/64 stores the value returned is always the masked response: with OE or UE
+ * unmasked the x87 leaves the memory operand alone, so the caller stores nothing then.
+ */
 Float80 f80_from_int(int64_t v);
 int64_t f80_to_int(Float80 a, unsigned bits, bool truncate, F80Env *env); /* 16, 32, 64 */
 Float80 f80_from_f32(uint32_t v, F80Env *env);
@@ -103,7 +108,11 @@ void f80_to_bcd(Float80 a, uint8_t bcd[10], F80Env *env);
 /*
  * Transcendentals (FSIN FCOS FSINCOS FPTAN FPATAN F2XM1 FYL2X FYL2XP1) within 1 ulp of a
  * P6 x87. Arguments out of range (|x| >= 2^63 for the trigonometric ones) set
- * *out_of_range (C2) and leave the operand alone.
+ * *out_of_range (C2) and leave the operand alone. FSINCOS is f80_sin then f80_cos with
+ * one env (the flags accumulate), the cosine pushed above the sine. FPTAN pushes 1.0
+ * above the tangent, except that when the result is a NaN (NaN operand, invalid
+ * operation) the x87 pushes that NaN a second time instead (measured). F2XM1 is defined
+ * for -1 <= x <= 1; beyond, the x87 leaves the operand with PE (measured), as this does.
  */
 Float80 f80_sin(Float80 a, bool *out_of_range, F80Env *env);
 Float80 f80_cos(Float80 a, bool *out_of_range, F80Env *env);

@@ -18,6 +18,10 @@ typedef struct RunOptions {
     gint64 memory_mib;    /* -m */
     gint64 max_insns;     /* --max-insns */
     gboolean no_reboot;   /* --no-reboot */
+    char *machine;        /* --machine */
+    char *clock;          /* --clock */
+    char **serial;        /* --serial, repeatable: COM1, COM2 */
+    char *rtc;            /* --rtc */
 } RunOptions;
 
 static void run_options_clear(RunOptions *o)
@@ -29,6 +33,10 @@ static void run_options_clear(RunOptions *o)
     g_free(o->kernel);
     g_free(o->append);
     g_strfreev(o->modules);
+    g_free(o->machine);
+    g_free(o->clock);
+    g_strfreev(o->serial);
+    g_free(o->rtc);
 }
 
 /* Applies -d and -D to the machine's log. Returns an exit status, or -1 to go on. */
@@ -82,6 +90,121 @@ static bool run_check_boot(const RunOptions *o)
     return true;
 }
 
+/* --machine pc|test; without it, pc for --kernel and test for --flat. */
+static bool run_parse_machine(const RunOptions *o, MachineConfig *cfg)
+{
+    if (!o->machine) {
+        cfg->board = o->kernel ? MACHINE_BOARD_PC : MACHINE_BOARD_TEST;
+    } else if (!strcmp(o->machine, "pc")) {
+        cfg->board = MACHINE_BOARD_PC;
+    } else if (!strcmp(o->machine, "test")) {
+        cfg->board = MACHINE_BOARD_TEST;
+    } else {
+        cli_error("run: --machine '%s': expected pc or test", o->machine);
+        return false;
+    }
+    return true;
+}
+
+/* --clock realtime|insns[,shift=N]. */
+static bool run_parse_clock(const char *s, MachineConfig *cfg)
+{
+    guint64 shift = RUN_DEFAULT_SHIFT;
+
+    cfg->clock_mode = VCLOCK_REALTIME;
+    cfg->clock_shift = 0;
+    if (!s || !strcmp(s, "realtime")) {
+        return true;
+    }
+    if (strcmp(s, "insns") &&
+        !(g_str_has_prefix(s, "insns,shift=") && parse_u64(s + 12, 20, &shift))) {
+        cli_error("run: --clock '%s': expected realtime, insns or insns,shift=N (N 0-20)", s);
+        return false;
+    }
+    cfg->clock_mode = VCLOCK_INSNS;
+    cfg->clock_shift = (unsigned)shift;
+    return true;
+}
+
+/* A date YYYY-MM-DDTHH:MM:SS (UTC, as the guest's RTC shows it) as Unix seconds. */
+static bool run_parse_date(const char *s, gint64 *out)
+{
+    int y, mo, d, h, mi, sec, end = 0;
+    GDateTime *dt;
+
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &end) != 6 ||
+        s[end] || y < 1980 || y > 2099) {
+        return false;
+    }
+    dt = g_date_time_new_utc(y, mo, d, h, mi, sec);
+    if (!dt) {
+        return false;
+    }
+    *out = g_date_time_to_unix(dt);
+    g_date_time_unref(dt);
+    return true;
+}
+
+/* --rtc base=utc|localtime|YYYY-MM-DDTHH:MM:SS. */
+static bool run_parse_rtc(const char *s, MachineConfig *cfg)
+{
+    const char *base = s && g_str_has_prefix(s, "base=") ? s + 5 : NULL;
+
+    cfg->rtc_base = INPUT_RTC_DEFAULT;
+    if (!s) {
+        return true;
+    }
+    if (base && !strcmp(base, "utc")) {
+        cfg->rtc_base = INPUT_RTC_UTC;
+    } else if (base && !strcmp(base, "localtime")) {
+        cfg->rtc_base = INPUT_RTC_LOCALTIME;
+    } else if (base && run_parse_date(base, &cfg->rtc_date)) {
+        cfg->rtc_base = INPUT_RTC_DATE;
+    } else {
+        cli_error("run: --rtc '%s': expected base=utc, base=localtime or "
+                  "base=YYYY-MM-DDTHH:MM:SS (years 1980-2099)", s);
+        return false;
+    }
+    return true;
+}
+
+/* --serial BACKEND for COM1, again for COM2; the PC board's COM1 is stdio by default. */
+static bool run_parse_serial(const RunOptions *o, MachineConfig *cfg)
+{
+    guint n = o->serial ? g_strv_length(o->serial) : 0;
+    char *why = NULL;
+
+    if (n > MACHINE_SERIAL_PORTS) {
+        cli_error("run: --serial given %u times: at most %d (COM1, COM2)", n,
+                  MACHINE_SERIAL_PORTS);
+        return false;
+    }
+    for (guint i = 0; i < n; i++) {
+        if (!chardev_check_spec(o->serial[i], &why)) {
+            cli_error("run: --serial %s", why);
+            g_free(why);
+            return false;
+        }
+        cfg->serial[i] = o->serial[i];
+    }
+    if (cfg->board == MACHINE_BOARD_TEST && (n || o->rtc)) {
+        cli_error("run: --%s needs --machine pc (the test board has no %s)",
+                  n ? "serial" : "rtc", n ? "serial port" : "RTC");
+        return false;
+    }
+    if (n == 0 && cfg->board == MACHINE_BOARD_PC) {
+        cfg->serial[0] = "stdio";
+    }
+    return true;
+}
+
+/* The board, its clock and its back-ends. */
+static bool run_config_board(const RunOptions *o, MachineConfig *cfg)
+{
+    return run_parse_machine(o, cfg) && run_parse_clock(o->clock, cfg) &&
+           run_parse_rtc(o->rtc, cfg) && run_parse_serial(o, cfg);
+}
+
 /* Turns options into a machine configuration. Returns an exit status, or -1 to go on. */
 static int run_config(const RunOptions *o, MachineConfig *cfg)
 {
@@ -112,6 +235,9 @@ static int run_config(const RunOptions *o, MachineConfig *cfg)
         .max_insns = (uint64_t)o->max_insns,
         .no_reboot = o->no_reboot,
     };
+    if (!run_config_board(o, cfg)) {
+        return CLI_EXIT_USAGE;
+    }
     return -1;
 }
 
@@ -135,6 +261,16 @@ int cmd_run(int argc, char **argv)
           "Stop after N guest instructions (exit status 4)", "N" },
         { "no-reboot", 0, 0, G_OPTION_ARG_NONE, &o.no_reboot,
           "End the run instead of resetting on a triple fault", NULL },
+        { "machine", 0, 0, G_OPTION_ARG_STRING, &o.machine,
+          "Board: pc or test (default: pc for --kernel, test for --flat)", "BOARD" },
+        { "clock", 0, 0, G_OPTION_ARG_STRING, &o.clock,
+          "Virtual clock: realtime (default) or insns[,shift=N] (deterministic: 2^N ns "
+          "per instruction, default N=3)", "MODE" },
+        { "serial", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.serial,
+          "COM1's back-end (again for COM2): stdio, none, file:PATH, unix:PATH "
+          "(pc default: stdio)", "BACKEND" },
+        { "rtc", 0, 0, G_OPTION_ARG_STRING, &o.rtc,
+          "RTC start: base=utc, base=localtime or base=YYYY-MM-DDTHH:MM:SS", "base=WHEN" },
         { "log", 'd', 0, G_OPTION_ARG_STRING, &o.log_categories,
           "Enable trace categories (comma-separated; 'help' lists them)", "CATS" },
         { "logfile", 'D', 0, G_OPTION_ARG_FILENAME, &o.log_file,
@@ -162,7 +298,7 @@ int cmd_run(int argc, char **argv)
         status = run_config(&o, &cfg);
     }
     if (status < 0) {
-        if (machine_init_test_board(m, &cfg, &err)) {
+        if (machine_init(m, &cfg, &err)) {
             status = machine_main(m, &cfg);
         } else {
             cli_error("run: %s", err->message);

@@ -13,6 +13,7 @@
 #include "hw/i8259.h"
 #include "hw/mc146818.h"
 #include "hw/port61.h"
+#include "hw/port80.h"
 #include "hw/port92.h"
 #include "hw/ps2.h"
 #include "hw/uart16550.h"

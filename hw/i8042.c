@@ -128,7 +128,7 @@ static void i8042_pull_reset(I8042 *c)
 static void i8042_write_outport(I8042 *c, uint8_t v)
 {
     c->outport = (uint8_t)((v & ~OUT_IRQS) | I8042_OUT_RESET);
-    physmem_set_a20(c->pm, (v & I8042_OUT_A20) != 0);
+    irq_set(&c->a20, (v & I8042_OUT_A20) != 0);
     if (!(v & I8042_OUT_RESET)) {
         i8042_pull_reset(c);
     }
@@ -270,16 +270,16 @@ void i8042_reset(I8042 *c)
     c->outport = OUT_POWER_ON;
     c->pending = 0;
     c->xlat_break = false;
-    physmem_set_a20(c->pm, true);
+    irq_set(&c->a20, true);
     ps2_kbd_reset(&c->kbd);
     ps2_mouse_reset(&c->mouse);
     i8042_update_irq(c);
 }
 
-bool i8042_init(I8042 *c, IoSpace *io, PhysMem *pm, I8042ResetFn reset, void *opaque,
+bool i8042_init(I8042 *c, IoSpace *io, IrqLine a20, I8042ResetFn reset, void *opaque,
                 Log *log, char **why)
 {
-    *c = (I8042){ .pm = pm, .reset_fn = reset, .opaque = opaque, .log = log };
+    *c = (I8042){ .a20 = a20, .reset_fn = reset, .opaque = opaque, .log = log };
     ps2_kbd_init(&c->kbd, i8042_notify, c);
     ps2_mouse_init(&c->mouse, i8042_notify, c);
     i8042_reset(c);

@@ -3,7 +3,7 @@
  * "Keyboard Controller"; IBM PS/2 Hardware Interface Technical Reference, "Keyboard/
  * Auxiliary Device Controller"): port 0x60 data, port 0x64 status and commands, a PS/2
  * keyboard and mouse on its two ports, IRQ1 and IRQ12, the A20 gate and the CPU reset
- * line on its output port.
+ * line on its output port. The A20 bit drives an IrqLine: the board ORs it with port 0x92's.
  */
 #ifndef WIRT_HW_I8042_H
 #define WIRT_HW_I8042_H
@@ -16,7 +16,6 @@
 #include "hw/irq.h"
 #include "hw/ps2.h"
 #include "mmu/ioport.h"
-#include "mmu/physmem.h"
 
 #define I8042_DATA_PORT 0x60
 #define I8042_CMD_PORT 0x64     /* reads: status */
@@ -59,16 +58,16 @@ typedef struct I8042 {
     uint8_t outport;
     uint8_t pending;        /* command waiting for its byte on port 0x60, 0 when none */
     bool xlat_break;        /* translation saw F0: the next byte is a break code */
-    PhysMem *pm;
+    IrqLine a20;            /* output port bit 1 */
     I8042ResetFn reset_fn;
     void *opaque;
     Log *log;
 } I8042;
 
 /* Registers ports 0x60 and 0x64; LOG takes guest errors (unknown commands). */
-bool i8042_init(I8042 *c, IoSpace *io, PhysMem *pm, I8042ResetFn reset, void *opaque,
+bool i8042_init(I8042 *c, IoSpace *io, IrqLine a20, I8042ResetFn reset, void *opaque,
                 Log *log, char **why);
-/* Machine reset: controller, keyboard and mouse at their power-on state, A20 enabled. */
+/* Machine reset: controller, keyboard and mouse at their power-on state, A20 high. */
 void i8042_reset(I8042 *c);
 
 extern const StateDesc i8042_state_desc;

@@ -17,7 +17,7 @@ static void port92_write(void *opaque, uint16_t port, uint32_t value, unsigned s
 {
     Port92 *p = opaque;
     p->value = (uint8_t)(value & ~P92_RESET);
-    physmem_set_a20(p->pm, (value & P92_A20) != 0);
+    irq_set(&p->a20, (value & P92_A20) != 0);
     if (value & P92_RESET) {
         p->reset(p->opaque);
     }
@@ -32,13 +32,13 @@ static const IoPortOps port92_ops = {
 void port92_reset(Port92 *p)
 {
     p->value = P92_A20;
-    physmem_set_a20(p->pm, true);
+    irq_set(&p->a20, true);
 }
 
-bool port92_init(Port92 *p, IoSpace *io, PhysMem *pm, Port92ResetFn reset, void *opaque,
+bool port92_init(Port92 *p, IoSpace *io, IrqLine a20, Port92ResetFn reset, void *opaque,
                  char **why)
 {
-    *p = (Port92){ .pm = pm, .reset = reset, .opaque = opaque };
+    *p = (Port92){ .a20 = a20, .reset = reset, .opaque = opaque };
     port92_reset(p);
     return ioport_register(io, "port92", 0x92, 1, &port92_ops, p, why);
 }

@@ -42,5 +42,21 @@ expect "run --kernel not Multiboot" 2 '' 1 -- run --kernel "$0"
 expect "run --module missing file" 2 '' 1 -- run --kernel "$0" --module /nonexistent/mod
 expect "run --module without --kernel" 2 '' 1 -- run --module "$0"
 expect "run --flat with --kernel" 2 '' 1 -- run --flat "$0" --kernel "$0"
+expect "run --machine bogus" 2 '' 1 -- run --machine vax --flat "$0"
+expect "run --clock bogus" 2 '' 1 -- run --clock sundial --flat "$0"
+expect "run --clock insns,shift too big" 2 '' 1 -- run --clock insns,shift=99 --flat "$0"
+expect "run --clock insns,shift=x" 2 '' 1 -- run --clock insns,shift=x --flat "$0"
+expect "run --serial bogus" 2 '' 1 -- run --machine pc --serial tcp:1234 --flat "$0"
+expect "run --serial file: without a path" 2 '' 1 -- run --machine pc --serial file: --flat "$0"
+expect "run --serial three times" 2 '' 1 -- run --machine pc --serial none --serial none \
+    --serial none --flat "$0"
+expect "run --serial on the test board" 2 '' 1 -- run --machine test --serial none --flat "$0"
+expect "run --serial stdio twice" 2 '' 1 -- run --machine pc --serial stdio --serial stdio \
+    --flat "$0"
+expect "run --serial file: in a missing folder" 2 '' 1 -- run --machine pc \
+    --serial file:/nonexistent-dir/out --flat "$0"
+expect "run --rtc bogus" 2 '' 1 -- run --machine pc --rtc yesterday --flat "$0"
+expect "run --rtc bad date" 2 '' 1 -- run --machine pc --rtc base=2006-02-30T00:00:00 --flat "$0"
+expect "run --rtc on the test board" 2 '' 1 -- run --machine test --rtc base=utc --flat "$0"
 echo "1..$n"
 exit $fail

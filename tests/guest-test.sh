@@ -1,17 +1,20 @@
 #!/bin/sh
 # Runs one test guest under `wirt run` and checks how it ended. Speaks TAP.
 # Usage: guest-test.sh WIRT GUEST [--boot flat|kernel] [--reboot] [--status N]
-#                      [--stderr REGEX] [--stdout REGEX] [-- WIRT-RUN-ARGS...]
+#                      [--stderr REGEX] [--stdout REGEX] [--stdin STRING]
+#                      [-- WIRT-RUN-ARGS...]
 #   --boot HOW     flat (default): `wirt run --flat GUEST`, started in real mode at 7C00;
 #                  kernel: `wirt run --kernel GUEST`, a Multiboot kernel
 #   --reboot       let a triple fault reset the machine (default: --no-reboot)
 #   --status N     expected exit status (default 1: the guest wrote 0 to port 0xf4)
 #   --stderr RE    a line of wirt's stderr must match RE (e.g. a triple-fault report)
 #   --stdout RE    a line of the guest's debug-console output must match RE
+#   --stdin STR    STR is piped to wirt's standard input (serial input with --serial stdio);
+#                  otherwise stdin is /dev/null
 #   -- ARGS...     further arguments for `wirt run` (-m, --append, --module, ...)
 wirt=$1 guest=$2
 shift 2
-boot=flat no_reboot=--no-reboot want_status=1 want_err="" want_out=""
+boot=flat no_reboot=--no-reboot want_status=1 want_err="" want_out="" stdin=""
 while [ $# -gt 0 ]; do
     case $1 in
     --) shift; break ;;
@@ -20,6 +23,7 @@ while [ $# -gt 0 ]; do
     --status) want_status=$2 ;;
     --stderr) want_err=$2 ;;
     --stdout) want_out=$2 ;;
+    --stdin) stdin=$2 ;;
     *) echo "Bail out! unknown option $1"; exit 1 ;;
     esac
     shift 2
@@ -30,7 +34,8 @@ flat|kernel) ;;
 esac
 name=$(basename "$guest" .bin)
 out=$(mktemp) err=$(mktemp)
-"$wirt" run --"$boot" "$guest" $no_reboot --max-insns 200000000 "$@" >"$out" 2>"$err"
+printf '%s' "$stdin" |
+    "$wirt" run --"$boot" "$guest" $no_reboot --max-insns 200000000 "$@" >"$out" 2>"$err"
 status=$?
 echo "1..1"
 sed 's/^/# stdout: /' "$out"

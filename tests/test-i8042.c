@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hw/i8042.h"
+#include "mmu/physmem.h"
 
 #define RAM_SIZE (2u << 20)
 
@@ -44,15 +45,23 @@ static void on_reset(void *opaque)
     ((Rig *)opaque)->resets++;
 }
 
+/* The board's side of the A20 line: here the controller alone gates A20. */
+static void on_a20(void *opaque, int n, bool level)
+{
+    physmem_set_a20(&((Rig *)opaque)->pm, level);
+}
+
 static void rig_init(Rig *r, Log *log)
 {
     char *why = NULL;
+    IrqLine a20;
 
     memset(r, 0, sizeof(*r));
     ioport_init(&r->io, log);
     physmem_init(&r->pm, log);
     g_assert_true(physmem_add_ram(&r->pm, "ram", 0, RAM_SIZE, &why));
-    g_assert_true(i8042_init(&r->c, &r->io, &r->pm, on_reset, r, log, &why));
+    irq_connect(&a20, on_a20, r, 0);
+    g_assert_true(i8042_init(&r->c, &r->io, a20, on_reset, r, log, &why));
     irq_connect(&r->c.irq_kbd, on_irq, r, 1);
     irq_connect(&r->c.irq_aux, on_irq, r, 12);
 }

@@ -1,12 +1,14 @@
 /*
  * Machine lifetime: creation, the bare machine (RAM, ports, one CPU and its translator),
- * the test board, and running it.
+ * what both boards share (boot images, reset, the A20 gate, the debug ports' callbacks),
+ * and running the CPU.
  */
 #include "vm/machine.h"
 
 #include <stdio.h>
 
 #include "translate/translate.h"
+#include "vm/chardev.h"
 #include "vm/multiboot.h"
 
 Machine *machine_new(void)
@@ -26,6 +28,9 @@ void machine_free(Machine *m)
             translator_print_stats(m->cpu.translator, &m->cpu, m->log.out);
         }
         translator_free(m->cpu.translator);
+        for (int i = 0; i < MACHINE_SERIAL_PORTS; i++) {
+            chardev_close(m->serial[i]);
+        }
         ioport_destroy(&m->io);
         physmem_destroy(&m->pm);
     }
@@ -52,7 +57,130 @@ bool machine_init_bare(Machine *m, uint64_t ram_bytes, GError **err)
     }
     cpu_init(&m->cpu, &m->pm, &m->io, &m->log, NULL);
     translator_new(&m->cpu);
+    vclock_init(&m->clock, VCLOCK_INSNS, 0, &m->cpu.stats.insns);
+    input_init(&m->input, &m->cpu.stats.insns, &m->log);
+    m->a20_in[MACHINE_A20_PORT92] = true;
     m->built = true;
+    return true;
+}
+
+bool machine_init(Machine *m, const MachineConfig *cfg, GError **err)
+{
+    m->board = cfg->board;
+    if (cfg->board == MACHINE_BOARD_PC) {
+        return machine_init_pc(m, cfg, err);
+    }
+    return machine_init_test_board(m, cfg, err);
+}
+
+void machine_a20_handler(void *opaque, int n, bool level)
+{
+    Machine *m = opaque;
+    m->a20_in[n] = level;
+    physmem_set_a20(&m->pm, m->a20_in[MACHINE_A20_PORT92] || m->a20_in[MACHINE_A20_KBC]);
+}
+
+void machine_reset_line(void *opaque)
+{
+    Machine *m = opaque;
+    m->reset_requested = true;
+    cpu_request_exit(&m->cpu);
+}
+
+void machine_debug_exit(void *opaque, int status)
+{
+    Machine *m = opaque;
+    m->stop = true;
+    m->exit_status = status;
+    cpu_request_exit(&m->cpu);
+}
+
+void machine_debug_console(void *opaque, const uint8_t *buf, size_t len)
+{
+    fwrite(buf, 1, len, stdout);
+    fflush(stdout);
+}
+
+/* Puts the flat image in RAM and the CPU at 0000:addr, as after a boot-sector load. */
+static void machine_start_flat(Machine *m, uint64_t addr)
+{
+    gsize len;
+    const void *data = g_bytes_get_data(m->flat_image, &len);
+
+    cpu_reset(&m->cpu);
+    physmem_load(&m->pm, addr, data, len);
+    cpu_load_seg_real(&m->cpu, SEG_CS, 0);
+    m->cpu.eip = addr;
+}
+
+/* Reads the kernel and its modules once; they are reloaded from memory on reset. */
+static bool machine_load_kernel(Machine *m, const MachineConfig *cfg, GError **err)
+{
+    gsize len;
+    const void *data;
+
+    m->kernel = multiboot_open(cfg->kernel_path, cfg->kernel_append, cfg->module_paths,
+                               cfg->ram_bytes, err);
+    if (!m->kernel) {
+        return false;
+    }
+    data = g_bytes_get_data(m->kernel->kernel, &len);
+    if (!multiboot_detect(data, len)) {
+        g_set_error(err, MULTIBOOT_ERROR, MULTIBOOT_ERROR_NO_HEADER, "%s: not a Multiboot "
+                    "kernel (Linux bzImage boot is not implemented yet)", cfg->kernel_path);
+        return false;
+    }
+    return multiboot_load(m->kernel, &m->pm, cfg->ram_bytes, &m->cpu, err);
+}
+
+static bool machine_load_flat(Machine *m, const MachineConfig *cfg, GError **err)
+{
+    g_autoptr(GError) e = NULL;
+    gchar *data;
+    gsize len;
+
+    if (!g_file_get_contents(cfg->flat_path, &data, &len, &e)) {
+        g_set_error(err, G_FILE_ERROR, e->code, "%s", e->message);
+        return false;
+    }
+    if (len == 0 || cfg->flat_addr + len > cfg->ram_bytes || cfg->flat_addr > 0xffff) {
+        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                    "%s: %" G_GSIZE_FORMAT " bytes at 0x%" G_GINT64_MODIFIER "x do not fit "
+                    "(the image must be non-empty, start below 64 KiB and fit in RAM)",
+                    cfg->flat_path, len, cfg->flat_addr);
+        g_free(data);
+        return false;
+    }
+    m->flat_image = g_bytes_new_take(data, len);
+    machine_start_flat(m, cfg->flat_addr);
+    return true;
+}
+
+bool machine_load_boot(Machine *m, const MachineConfig *cfg, GError **err)
+{
+    if (cfg->kernel_path) {
+        return machine_load_kernel(m, cfg, err);
+    }
+    return machine_load_flat(m, cfg, err);
+}
+
+bool machine_reset(Machine *m, const MachineConfig *cfg)
+{
+    g_autoptr(GError) err = NULL;
+
+    m->reset_requested = false;
+    if (m->reset_devices) {
+        m->reset_devices(m);
+    }
+    if (!m->kernel) {
+        machine_start_flat(m, cfg->flat_addr);
+        return true;
+    }
+    cpu_reset(&m->cpu);
+    if (!multiboot_load(m->kernel, &m->pm, cfg->ram_bytes, &m->cpu, &err)) {
+        fprintf(stderr, "wirt: reset: %s\n", err->message);
+        return false;
+    }
     return true;
 }
 

@@ -12,9 +12,24 @@
 #include "cpu/cpu.h"
 #include "hw/hw.h"
 #include "mmu/mmu.h"
+#include "vm/input.h"
+
+/* Which board to wire (--machine). */
+typedef enum MachineBoard {
+    MACHINE_BOARD_TEST,     /* RAM, CPU, debug ports, port 0x92 (vm/testboard.c) */
+    MACHINE_BOARD_PC,       /* the PC platform (vm/pc.c) */
+} MachineBoard;
+
+#define MACHINE_SERIAL_PORTS 2  /* COM1 and COM2 */
 
 /* What a run was asked to do (from the command line, later from a config file). */
 typedef struct MachineConfig {
+    MachineBoard board;     /* --machine */
+    ClockMode clock_mode;   /* --clock */
+    unsigned clock_shift;   /* --clock insns,shift=N: 2^N virtual ns per instruction */
+    const char *serial[MACHINE_SERIAL_PORTS]; /* --serial back-ends; NULL: COM absent */
+    InputRtcBase rtc_base;  /* --rtc base=... */
+    int64_t rtc_date;       /* INPUT_RTC_DATE: Unix seconds */
     uint64_t ram_bytes;
     char *flat_path;        /* --flat: a raw image loaded at flat_addr, run in real mode */
     uint64_t flat_addr;
@@ -37,9 +52,24 @@ typedef struct Machine {
     IoSpace io;
     CPUState cpu;
     bool built;             /* memory and CPU exist */
+    MachineBoard board;
+    VClock clock;
     DebugExit debug_exit;
     DebugCon debug_con;
     Port92 port92;
+    /* The PC board's devices (vm/pc.c). */
+    Pic pic;
+    Pit pit;
+    Port61 port61;
+    Rtc rtc;
+    Uart uart[MACHINE_SERIAL_PORTS];
+    bool uart_present[MACHINE_SERIAL_PORTS];
+    struct Chardev *serial[MACHINE_SERIAL_PORTS]; /* their back-ends (vm/chardev.h) */
+    I8042 kbc;
+    Port80 port80;
+    bool a20_in[2];         /* A20 requests: MACHINE_A20_PORT92, MACHINE_A20_KBC; ORed */
+    Input input;            /* the input funnel (vm/input.h) */
+    void (*reset_devices)(struct Machine *m); /* the board's devices back to power-on */
     bool reset_requested;   /* a device pulsed the reset line */
     GBytes *flat_image;     /* reloaded on reset */
     struct MultibootImage *kernel; /* --kernel and its modules, reloaded on reset */
@@ -65,13 +95,40 @@ bool machine_init_bare(Machine *m, uint64_t ram_bytes, GError **err);
 bool machine_init_test_board(Machine *m, const MachineConfig *cfg, GError **err);
 
 /*
+ * The PC board (vm/pc.c): the test board's debug ports plus the PIC pair, PIT, port 0x61,
+ * RTC/CMOS, COM1 (and COM2), the 8042 and port 0x80, on the virtual clock CFG asks for.
+ */
+bool machine_init_pc(Machine *m, const MachineConfig *cfg, GError **err);
+
+/* The board CFG names. */
+bool machine_init(Machine *m, const MachineConfig *cfg, GError **err);
+
+/* Boot images (either board): loads CFG's flat image or Multiboot kernel and starts it. */
+bool machine_load_boot(Machine *m, const MachineConfig *cfg, GError **err);
+
+/*
+ * A machine reset (triple fault, reset line): every device reset, the CPU reset, the boot
+ * image reloaded. Returns false (after a message) if the image cannot be reloaded.
+ */
+bool machine_reset(Machine *m, const MachineConfig *cfg);
+
+/* Sources of the A20 gate; the chipset ORs them. */
+enum { MACHINE_A20_PORT92, MACHINE_A20_KBC };
+/* An IrqHandler for the A20 lines (opaque is the Machine, n the source). */
+void machine_a20_handler(void *opaque, int n, bool level);
+/* Callbacks both boards hand to their devices (opaque is the Machine). */
+void machine_reset_line(void *opaque);
+void machine_debug_exit(void *opaque, int status);
+void machine_debug_console(void *opaque, const uint8_t *buf, size_t len);
+
+/*
  * Runs the CPU until it halts, MAX_INSNS instructions have retired, or the machine must
  * reset (triple fault). Returns why it stopped. After CPU_EXIT_HALT, EIP points past the
  * HLT instruction.
  */
 CpuExit machine_run(Machine *m, uint64_t max_insns);
 
-/* Runs the machine to its end as CFG says and returns the process exit status. */
+/* Runs the machine to its end as CFG says and returns the process exit status (vm/run.c). */
 int machine_main(Machine *m, const MachineConfig *cfg);
 
 #endif

@@ -5,6 +5,8 @@
 #ifndef WIRT_VM_VM_H
 #define WIRT_VM_VM_H
 
+#include "vm/chardev.h"
 #include "vm/machine.h"
+#include "vm/run.h"
 
 #endif

@@ -1,0 +1,288 @@
+/*
+ * Serial back-ends on POSIX hosts: the terminal (raw mode, Ctrl-a escapes as in QEMU), an
+ * output file, a listening Unix socket.
+ */
+#include "vm/chardev.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define CHARDEV_ESCAPE 0x01     /* Ctrl-a */
+
+/*
+ * The terminal's settings before raw mode. Global because the atexit handler and the
+ * signal path must restore them whatever else is going on; `saved` says they are valid.
+ */
+static struct {
+    struct termios tio;
+    volatile sig_atomic_t saved;
+    bool atexit_set;
+} chardev_tty;
+
+static void chardev_tty_restore(void)
+{
+    if (chardev_tty.saved) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &chardev_tty.tio);
+        chardev_tty.saved = 0;
+    }
+}
+
+/* Raw input (no echo, no line editing, no signals from keys); output keeps its newline
+ * translation so the guest's "\n" still starts a line. */
+static void chardev_tty_raw(void)
+{
+    struct termios tio;
+
+    if (tcgetattr(STDIN_FILENO, &chardev_tty.tio) != 0) {
+        return;
+    }
+    tio = chardev_tty.tio;
+    tio.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+    tio.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+    tio.c_cflag &= ~(CSIZE | PARENB);
+    tio.c_cflag |= CS8;
+    tio.c_cc[VMIN] = 1;
+    tio.c_cc[VTIME] = 0;
+    chardev_tty.saved = 1;
+    if (!chardev_tty.atexit_set) {
+        atexit(chardev_tty_restore);
+        chardev_tty.atexit_set = true;
+    }
+    tcsetattr(STDIN_FILENO, TCSANOW, &tio);
+}
+
+bool chardev_check_spec(const char *spec, char **why)
+{
+    if (!strcmp(spec, "stdio") || !strcmp(spec, "none")) {
+        return true;
+    }
+    if ((g_str_has_prefix(spec, "file:") && spec[5]) ||
+        (g_str_has_prefix(spec, "unix:") && spec[5])) {
+        if (g_str_has_prefix(spec, "unix:") &&
+            strlen(spec + 5) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+            *why = g_strdup_printf("'%s': the socket path is too long", spec);
+            return false;
+        }
+        return true;
+    }
+    *why = g_strdup_printf("'%s': expected stdio, none, file:PATH or unix:PATH", spec);
+    return false;
+}
+
+static bool chardev_open_file(Chardev *c, GError **err)
+{
+    c->out_fd = open(c->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (c->out_fd < 0) {
+        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(errno), "--serial file:%s: %s",
+                    c->path, g_strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+static bool chardev_open_unix(Chardev *c, GError **err)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    struct stat st;
+    int e;
+
+    g_strlcpy(sa.sun_path, c->path, sizeof(sa.sun_path));
+    if (lstat(c->path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+        unlink(c->path);    /* a stale socket from an earlier run */
+    }
+    c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (c->listen_fd >= 0 && bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+        listen(c->listen_fd, 1) == 0) {
+        return true;
+    }
+    e = errno;
+    g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(e), "--serial unix:%s: %s",
+                c->path, g_strerror(e));
+    return false;
+}
+
+Chardev *chardev_open(const char *spec, GError **err)
+{
+    Chardev *c = g_new0(Chardev, 1);
+    bool ok = true;
+
+    c->in_fd = c->out_fd = c->listen_fd = -1;
+    if (!strcmp(spec, "stdio")) {
+        c->kind = CHARDEV_STDIO;
+        c->in_fd = STDIN_FILENO;
+        c->out_fd = STDOUT_FILENO;
+        c->tty = isatty(STDIN_FILENO);
+        if (c->tty) {
+            chardev_tty_raw();
+        }
+    } else if (g_str_has_prefix(spec, "file:")) {
+        c->kind = CHARDEV_FILE;
+        c->path = g_strdup(spec + 5);
+        ok = chardev_open_file(c, err);
+    } else if (g_str_has_prefix(spec, "unix:")) {
+        c->kind = CHARDEV_UNIX;
+        c->path = g_strdup(spec + 5);
+        ok = chardev_open_unix(c, err);
+    }
+    if (!ok) {
+        chardev_close(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void chardev_drop_client(Chardev *c)
+{
+    if (c->kind == CHARDEV_UNIX && c->in_fd >= 0) {
+        close(c->in_fd);
+        c->in_fd = c->out_fd = -1;
+    }
+}
+
+void chardev_close(Chardev *c)
+{
+    if (!c) {
+        return;
+    }
+    if (c->tty) {
+        chardev_tty_restore();
+    }
+    chardev_drop_client(c);
+    if (c->kind == CHARDEV_FILE && c->out_fd >= 0) {
+        close(c->out_fd);
+    }
+    if (c->listen_fd >= 0) {
+        close(c->listen_fd);
+        unlink(c->path);
+    }
+    g_free(c->path);
+    g_free(c);
+}
+
+void chardev_write(Chardev *c, const uint8_t *buf, size_t len)
+{
+    while (len && c->out_fd >= 0) {
+        ssize_t n = c->kind == CHARDEV_UNIX ? send(c->out_fd, buf, len, MSG_NOSIGNAL)
+                                            : write(c->out_fd, buf, len);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            /* A vanished client frees the socket for the next; a dead terminal or file
+             * simply stops taking output, as an unplugged cable would. */
+            if (c->kind == CHARDEV_UNIX) {
+                chardev_drop_client(c);
+            }
+            return;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+}
+
+bool chardev_has_input(const Chardev *c)
+{
+    return c && (c->in_fd >= 0 || c->listen_fd >= 0);
+}
+
+bool chardev_poll_fd(const Chardev *c, struct pollfd *pfd)
+{
+    int fd = !c ? -1 : c->in_fd >= 0 ? c->in_fd : c->listen_fd;
+    if (fd < 0) {
+        return false;
+    }
+    *pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+    return true;
+}
+
+/* Takes a waiting client if none is attached. */
+static void chardev_accept(Chardev *c)
+{
+    if (c->kind != CHARDEV_UNIX || c->in_fd >= 0) {
+        return;
+    }
+    c->in_fd = accept(c->listen_fd, NULL, NULL);
+    if (c->in_fd >= 0) {
+        fcntl(c->in_fd, F_SETFD, FD_CLOEXEC);
+    }
+    c->out_fd = c->in_fd;
+}
+
+static void chardev_help(void)
+{
+    static const char help[] =
+        "\nC-a h    print this help\n"
+        "C-a x    exit wirt\n"
+        "C-a C-a  send C-a to the guest\n";
+    if (write(STDERR_FILENO, help, sizeof(help) - 1) < 0) {
+        /* nothing useful to do */
+    }
+}
+
+/* Terminal escapes: Ctrl-a then a command. Returns the bytes left for the guest. */
+static size_t chardev_escapes(Chardev *c, uint8_t *buf, size_t len)
+{
+    size_t out = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        uint8_t b = buf[i];
+        if (!c->escape && b == CHARDEV_ESCAPE) {
+            c->escape = true;
+            continue;
+        }
+        if (!c->escape) {
+            buf[out++] = b;
+            continue;
+        }
+        c->escape = false;
+        if (b == CHARDEV_ESCAPE) {
+            buf[out++] = b;
+        } else if (b == 'x') {
+            c->quit = true;
+        } else if (b == 'h' || b == '?') {
+            chardev_help();
+        }
+    }
+    return out;
+}
+
+size_t chardev_read(Chardev *c, uint8_t *buf, size_t cap)
+{
+    struct pollfd pfd;
+    ssize_t n;
+
+    if (!c || cap == 0) {
+        return 0;
+    }
+    chardev_accept(c);
+    if (c->in_fd < 0) {
+        return 0;
+    }
+    pfd = (struct pollfd){ .fd = c->in_fd, .events = POLLIN };
+    if (poll(&pfd, 1, 0) <= 0) {
+        return 0;
+    }
+    n = read(c->in_fd, buf, cap);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+        return 0;
+    }
+    if (n <= 0) {
+        /* EOF: stdin is done; a socket client went away and the next may attach. */
+        if (c->kind == CHARDEV_UNIX) {
+            chardev_drop_client(c);
+        } else {
+            c->in_fd = -1;
+        }
+        return 0;
+    }
+    return c->tty ? chardev_escapes(c, buf, (size_t)n) : (size_t)n;
+}

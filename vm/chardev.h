@@ -1,0 +1,57 @@
+/*
+ * Serial back-ends: where a UART's output goes and its input comes from on the host.
+ * `stdio` (the terminal, raw when it is one, with QEMU's Ctrl-a escapes), `file:PATH`
+ * (output only), `unix:PATH` (a listening Unix socket, one client at a time) and `none`.
+ * Output is written at once; input is read without blocking by the run loop, which hands
+ * it to the input funnel (vm/input.h), never to a device.
+ */
+#ifndef WIRT_VM_CHARDEV_H
+#define WIRT_VM_CHARDEV_H
+
+#include <glib.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum ChardevKind {
+    CHARDEV_NONE,
+    CHARDEV_STDIO,
+    CHARDEV_FILE,
+    CHARDEV_UNIX,
+} ChardevKind;
+
+typedef struct Chardev {
+    ChardevKind kind;
+    char *path;             /* file: and unix: */
+    int in_fd;              /* input: stdin until EOF, the unix client; -1 when none */
+    int out_fd;             /* output: stdout, the file, the unix client; -1 when none */
+    int listen_fd;          /* unix: the listening socket */
+    bool tty;               /* stdio on a terminal: raw mode and Ctrl-a escapes */
+    bool escape;            /* Ctrl-a seen, the next byte is a command */
+    bool quit;              /* Ctrl-a x */
+} Chardev;
+
+#define CHARDEV_POLL_MAX 1  /* pollfd entries one back-end may ask for */
+
+/* Checks a back-end spec without opening it; *WHY says what was expected. */
+bool chardev_check_spec(const char *spec, char **why);
+/* Opens the back-end SPEC (checked by chardev_check_spec). */
+Chardev *chardev_open(const char *spec, GError **err);
+/* Closes it, restoring the terminal and removing the socket. */
+void chardev_close(Chardev *c);
+
+void chardev_write(Chardev *c, const uint8_t *buf, size_t len);
+/* Whether input may still arrive (a terminal or pipe not at EOF, a socket listening). */
+bool chardev_has_input(const Chardev *c);
+/* The descriptor to wait on for input or a client, in *PFD; false when there is none. */
+bool chardev_poll_fd(const Chardev *c, struct pollfd *pfd);
+/* Reads up to CAP input bytes that are ready now, without blocking; 0 when none. */
+size_t chardev_read(Chardev *c, uint8_t *buf, size_t cap);
+/* The user typed Ctrl-a x. */
+static inline bool chardev_quit_requested(const Chardev *c)
+{
+    return c && c->quit;
+}
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * The input funnel: host input queued, then delivered to devices at instruction-count
+ * stamps (DESIGN.md rule 1).
+ */
+#include "vm/input.h"
+
+#include <glib.h>
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+void input_init(Input *in, const uint64_t *insns, Log *log)
+{
+    memset(in, 0, sizeof(*in));
+    in->insns = insns;
+    in->log = log;
+}
+
+void input_attach_serial(Input *in, unsigned port, Uart *u)
+{
+    in->serial[port] = u;
+}
+
+size_t input_serial_room(const Input *in, unsigned port)
+{
+    if (port >= INPUT_SERIAL_PORTS || !in->serial[port]) {
+        return 0;
+    }
+    return INPUT_QUEUE_SIZE - in->serial_q[port].len;
+}
+
+void input_serial_offer(Input *in, unsigned port, const uint8_t *buf, size_t len)
+{
+    InputQueue *q = &in->serial_q[port];
+    size_t n = MIN(len, input_serial_room(in, port));
+
+    for (size_t i = 0; i < n; i++) {
+        q->buf[(q->head + q->len) % INPUT_QUEUE_SIZE] = buf[i];
+        q->len++;
+    }
+}
+
+bool input_pending(const Input *in)
+{
+    for (unsigned i = 0; i < INPUT_SERIAL_PORTS; i++) {
+        if (in->serial_q[i].len) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* One event reaches the guest now: this is the point record/replay logs and feeds. */
+static void input_stamp(Input *in, const char *what, unsigned port, uint8_t byte)
+{
+    in->events++;
+    in->last_stamp = *in->insns;
+    log_trace(in->log, LOG_IO, "input: %s%u 0x%02x at insn %" PRIu64 "\n", what, port,
+              byte, in->last_stamp);
+}
+
+/*
+ * The host end of the line behaves as a peer using RTS/CTS flow control: it sends only
+ * while the guest asserts RTS (ready to receive), so bytes typed or piped before the guest
+ * has set up the port wait here instead of being lost to a FIFO reset.
+ */
+static bool input_serial_ready(const Uart *u)
+{
+    return u && (u->mcr & UART_MCR_RTS) && uart_can_receive(u);
+}
+
+static bool input_deliver_serial(Input *in, unsigned port)
+{
+    InputQueue *q = &in->serial_q[port];
+    Uart *u = in->serial[port];
+    bool any = false;
+
+    while (q->len && input_serial_ready(u)) {
+        uint8_t byte = q->buf[q->head];
+        if (uart_receive(u, &byte, 1) != 1) {
+            break;
+        }
+        input_stamp(in, "com", port + 1, byte);
+        q->head = (q->head + 1) % INPUT_QUEUE_SIZE;
+        q->len--;
+        any = true;
+    }
+    return any;
+}
+
+bool input_deliver(Input *in)
+{
+    bool any = false;
+    for (unsigned i = 0; i < INPUT_SERIAL_PORTS; i++) {
+        any |= input_deliver_serial(in, i);
+    }
+    return any;
+}
+
+/* The host's wall clock now, as Unix seconds, shifted to local time if asked. */
+static int64_t input_host_time(bool local)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (local && localtime_r(&now, &tm)) {
+        return (int64_t)now + tm.tm_gmtoff;
+    }
+    return (int64_t)now;
+}
+
+int64_t input_rtc_start(Input *in, InputRtcBase base, int64_t date, bool deterministic)
+{
+    int64_t sec;
+
+    switch (base) {
+    case INPUT_RTC_DATE:
+        sec = date;
+        break;
+    case INPUT_RTC_UTC:
+    case INPUT_RTC_LOCALTIME:
+        sec = input_host_time(base == INPUT_RTC_LOCALTIME);
+        break;
+    default:
+        sec = deterministic ? INPUT_RTC_FIXED_DATE : input_host_time(false);
+        break;
+    }
+    in->events++;
+    in->last_stamp = *in->insns;
+    log_trace(in->log, LOG_IO, "input: rtc start %" PRId64 " at insn %" PRIu64 "\n", sec,
+              in->last_stamp);
+    return sec;
+}

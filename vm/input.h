@@ -1,0 +1,66 @@
+/*
+ * The input funnel (DESIGN.md rule 1): every input from outside the machine enters here
+ * and nowhere else: serial bytes from the back-ends and the wall-clock time the RTC starts
+ * at. Each input is pushed into its device through the device's own function, stamped
+ * with the retired-instruction count at which the guest sees it; record/replay will log
+ * and supply exactly these events.
+ */
+#ifndef WIRT_VM_INPUT_H
+#define WIRT_VM_INPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/log.h"
+#include "hw/uart16550.h"
+
+/* Where the RTC's start time comes from (--rtc base=...). */
+typedef enum InputRtcBase {
+    INPUT_RTC_DEFAULT,      /* utc in real-time mode, INPUT_RTC_FIXED_DATE when deterministic */
+    INPUT_RTC_UTC,          /* the host's clock, once, as UTC */
+    INPUT_RTC_LOCALTIME,    /* the host's clock, once, in the host's time zone */
+    INPUT_RTC_DATE,         /* an explicit date */
+} InputRtcBase;
+
+/* 2006-06-26T12:00:00 UTC: the RTC's start in deterministic mode without --rtc. */
+#define INPUT_RTC_FIXED_DATE INT64_C(1151323200)
+
+#define INPUT_SERIAL_PORTS 2
+#define INPUT_QUEUE_SIZE 4096
+
+/* Bytes a back-end has handed over that the UART has not taken yet. */
+typedef struct InputQueue {
+    uint8_t buf[INPUT_QUEUE_SIZE];
+    size_t head, len;
+} InputQueue;
+
+typedef struct Input {
+    const uint64_t *insns;  /* the CPU's retired-instruction count: the stamp */
+    Log *log;
+    Uart *serial[INPUT_SERIAL_PORTS];   /* NULL: no such port */
+    InputQueue serial_q[INPUT_SERIAL_PORTS];
+    uint64_t events;        /* inputs delivered to the guest so far */
+    uint64_t last_stamp;    /* the stamp of the last one */
+} Input;
+
+void input_init(Input *in, const uint64_t *insns, Log *log);
+/* Serial port PORT (0 = COM1) is U. */
+void input_attach_serial(Input *in, unsigned port, Uart *u);
+
+/* Room for more bytes from PORT's back-end (0 when the port is absent). */
+size_t input_serial_room(const Input *in, unsigned port);
+/* A back-end hands over LEN bytes (at most the room); they reach the UART when it has room. */
+void input_serial_offer(Input *in, unsigned port, const uint8_t *buf, size_t len);
+/* Queued input not yet delivered. */
+bool input_pending(const Input *in);
+/* Pushes queued input into the devices that can take it now. Returns whether any went. */
+bool input_deliver(Input *in);
+
+/*
+ * The RTC's start time in Unix seconds (local time shifted as the guest should see it).
+ * The only place the host's wall clock is read, once per machine.
+ */
+int64_t input_rtc_start(Input *in, InputRtcBase base, int64_t date, bool deterministic);
+
+#endif

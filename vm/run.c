@@ -1,0 +1,246 @@
+/*
+ * The run loop (DESIGN.md rules 1 and 2): one thread runs the CPU and the devices; the
+ * virtual clock's timers fire between slices; host input is polled here and pushed into
+ * devices only through the input funnel.
+ */
+#include "vm/run.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include "translate/translate.h"
+#include "vm/chardev.h"
+
+/*
+ * The one global: the number of a SIGINT or SIGTERM that arrived, for the loop to end the
+ * run cleanly (the terminal is restored on that path and by atexit). Handlers only set it.
+ */
+static volatile sig_atomic_t run_signal;
+
+typedef struct Run {
+    Machine *m;
+    const MachineConfig *cfg;
+    uint64_t left;          /* instructions left under --max-insns */
+    uint64_t polled_at;     /* retired count at the last poll of host input */
+} Run;
+
+static void run_on_signal(int sig)
+{
+    run_signal = sig;
+}
+
+static void run_set_signals(void (*handler)(int))
+{
+    struct sigaction sa = { .sa_handler = handler };
+
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static void run_report_halt(const Machine *m, const char *why)
+{
+    fprintf(stderr, "wirt: guest halted at %04x:%08" G_GINT64_MODIFIER "x %s\n",
+            m->cpu.seg[SEG_CS].sel, m->cpu.eip, why);
+}
+
+/* Reads what the back-ends have ready into the funnel, which passes it on to the UARTs. */
+static void run_poll_input(Run *r)
+{
+    Machine *m = r->m;
+    uint8_t buf[256];
+
+    r->polled_at = m->cpu.stats.insns;
+    for (unsigned i = 0; i < MACHINE_SERIAL_PORTS; i++) {
+        size_t room = MIN(sizeof(buf), input_serial_room(&m->input, i));
+        size_t n = chardev_read(m->serial[i], buf, room);
+        input_serial_offer(&m->input, i, buf, n);
+    }
+    if (input_pending(&m->input)) {
+        input_deliver(&m->input);
+    }
+}
+
+/* Whether a back-end may still produce input (queued input is delivered before a halt). */
+static bool run_has_input(const Machine *m)
+{
+    for (unsigned i = 0; i < MACHINE_SERIAL_PORTS; i++) {
+        if (chardev_has_input(m->serial[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Sleeps until host input arrives or TIMEOUT_MS passes (-1: no limit). */
+static void run_wait_input(Machine *m, int timeout_ms)
+{
+    struct pollfd fds[MACHINE_SERIAL_PORTS];
+    int n = 0;
+
+    for (unsigned i = 0; i < MACHINE_SERIAL_PORTS; i++) {
+        if (m->serial[i] && chardev_poll_fd(m->serial[i], &fds[n])) {
+            n++;
+        }
+    }
+    if (poll(fds, (nfds_t)n, timeout_ms) < 0 && errno != EINTR) {
+        fprintf(stderr, "wirt: poll: %s\n", g_strerror(errno));
+    }
+}
+
+/* Milliseconds of host time until virtual DEADLINE, rounded up; -1 for none. */
+static int run_timeout_ms(const VClock *c, int64_t deadline)
+{
+    int64_t ns;
+
+    if (deadline == INT64_MAX) {
+        return -1;
+    }
+    ns = deadline - vclock_now(c);
+    if (ns <= 0) {
+        return 0;
+    }
+    return (int)MIN((ns + 999999) / 1000000, (int64_t)1000);
+}
+
+/*
+ * HLT with interrupts enabled: time moves to the next event. Deterministic mode warps
+ * virtual time to the next deadline (or waits for host input when there is none);
+ * real-time mode sleeps until the deadline or input. Returns an exit status, or -1.
+ */
+static int run_idle(Run *r)
+{
+    Machine *m = r->m;
+    int64_t deadline = vclock_next_deadline(&m->clock);
+
+    if (deadline == INT64_MAX && !run_has_input(m)) {
+        run_report_halt(m, "with nothing left to wake it");
+        return MACHINE_EXIT_SHUTDOWN;
+    }
+    if (m->clock.mode == VCLOCK_INSNS && deadline != INT64_MAX) {
+        vclock_warp_to(&m->clock, deadline);
+    } else {
+        run_wait_input(m, run_timeout_ms(&m->clock, deadline));
+    }
+    run_poll_input(r);
+    vclock_run_timers(&m->clock);
+    return -1;
+}
+
+static int run_halted(Run *r)
+{
+    Machine *m = r->m;
+
+    if (m->cpu.irq_line && (m->cpu.eflags & FL_IF)) {
+        return -1;      /* the next slice takes the interrupt */
+    }
+    if (!(m->cpu.eflags & FL_IF)) {
+        run_report_halt(m, "with interrupts disabled");
+        return MACHINE_EXIT_SHUTDOWN;
+    }
+    return run_idle(r);
+}
+
+/* A triple fault or the reset line: reset the machine, or end the run (--no-reboot). */
+static int run_reset(Run *r, CpuExit e)
+{
+    Machine *m = r->m;
+
+    fprintf(stderr, "wirt: %s at %04x:%08" G_GINT64_MODIFIER "x%s\n",
+            e == CPU_EXIT_TRIPLE_FAULT ? "triple fault" : "reset requested",
+            m->cpu.seg[SEG_CS].sel, m->cpu.eip,
+            r->cfg->no_reboot ? ", shutting down (--no-reboot)" : ", resetting");
+    if (r->cfg->no_reboot || !machine_reset(m, r->cfg)) {
+        return MACHINE_EXIT_SHUTDOWN;
+    }
+    return -1;
+}
+
+/* Instructions the next slice may run: none past the next deadline in deterministic mode. */
+static uint64_t run_budget(const Run *r)
+{
+    const VClock *c = &r->m->clock;
+    uint64_t budget = MIN(r->left, RUN_CHUNK);
+    int64_t deadline = vclock_next_deadline(c);
+
+    if (c->mode == VCLOCK_INSNS && deadline != INT64_MAX) {
+        budget = MIN(budget, MAX(vclock_insns_until(c, deadline), 1));
+    }
+    return budget;
+}
+
+/* Signals, Ctrl-a x, host input when due. Returns an exit status, or -1 to go on. */
+static int run_check_host(Run *r)
+{
+    Machine *m = r->m;
+
+    if (run_signal) {
+        fprintf(stderr, "wirt: terminated by signal %d\n", (int)run_signal);
+        return 128 + run_signal;
+    }
+    for (unsigned i = 0; i < MACHINE_SERIAL_PORTS; i++) {
+        if (chardev_quit_requested(m->serial[i])) {
+            fprintf(stderr, "\nwirt: quit (Ctrl-a x)\n");
+            return MACHINE_EXIT_SHUTDOWN;
+        }
+    }
+    if (m->cpu.stats.insns - r->polled_at >= RUN_CHUNK) {
+        run_poll_input(r);
+    } else if (input_pending(&m->input)) {
+        input_deliver(&m->input);
+    }
+    return -1;
+}
+
+/* One slice of guest execution and what follows it. Returns an exit status, or -1. */
+static int run_slice(Run *r)
+{
+    Machine *m = r->m;
+    uint64_t before = m->cpu.stats.insns;
+    int status = run_check_host(r);
+    CpuExit e;
+
+    if (status >= 0) {
+        return status;
+    }
+    vclock_run_timers(&m->clock);
+    e = translate_exec(&m->cpu, run_budget(r));
+    r->left -= MIN(r->left, m->cpu.stats.insns - before);
+    vclock_run_timers(&m->clock);
+    if (m->stop) {
+        return m->exit_status;
+    }
+    if (e == CPU_EXIT_HALT) {
+        status = run_halted(r);
+    } else if (e == CPU_EXIT_TRIPLE_FAULT || (e == CPU_EXIT_REQUEST && m->reset_requested)) {
+        status = run_reset(r, e);
+    }
+    if (status < 0 && r->left == 0) {
+        fprintf(stderr, "wirt: instruction limit of %" G_GUINT64_FORMAT " reached at "
+                "%04x:%08" G_GINT64_MODIFIER "x\n", r->cfg->max_insns,
+                m->cpu.seg[SEG_CS].sel, m->cpu.eip);
+        return MACHINE_EXIT_LIMIT;
+    }
+    return status;
+}
+
+int machine_main(Machine *m, const MachineConfig *cfg)
+{
+    Run r = {
+        .m = m,
+        .cfg = cfg,
+        .left = cfg->max_insns ? cfg->max_insns : UINT64_MAX,
+        .polled_at = m->cpu.stats.insns,
+    };
+    int status;
+
+    run_signal = 0;
+    run_set_signals(run_on_signal);
+    run_poll_input(&r);
+    do {
+        status = run_slice(&r);
+    } while (status < 0);
+    run_set_signals(SIG_DFL);
+    return status;
+}
