@@ -8,6 +8,7 @@
 
 #include "cpu/debug.h"
 #include "cpu/flags.h"
+#include "cpu/x87.h"
 
 /* EFLAGS bits that exist on a P6-class CPU; the rest read as 0 (bit 1 reads as 1). */
 #define FL_DEFINED 0x003f7fd5u
@@ -114,9 +115,7 @@ void cpu_reset(CPUState *cpu)
     cpu->mtrr_def_type = 0;
     memset(cpu->mtrr_fixed, 0, sizeof(cpu->mtrr_fixed));
     memset(cpu->mtrr_var, 0, sizeof(cpu->mtrr_var));
-    memset(&cpu->fpu, 0, sizeof(cpu->fpu));
-    cpu->fpu.fcw = 0x40;
-    cpu->fpu.mxcsr = 0x1f80;
+    x87_power_on(&cpu->fpu);
     cpu->cpl = 0;
     cpu->mmu_idx = MMU_IDX_SUPER;
     cpu->halted = false;

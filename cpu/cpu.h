@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "base/log.h"
+#include "cpu/float80.h"
 #include "mmu/mmu.h"
 
 /* General registers, in encoding order; R_ZERO always reads 0 (an absent base/index). */
@@ -118,14 +119,22 @@ static inline int size_index(unsigned bytes)
     return bytes == 1 ? 0 : bytes == 2 ? 1 : bytes == 4 ? 2 : 3;
 }
 
-/* x87, MMX and SSE register file, filled in by the FPU issue; kept here so the state
- * layout does not change then. */
+/*
+ * The x87 FPU, MMX and SSE register file (Intel SDM vol. 1, 8.1 and 9.2; the FXSAVE image,
+ * vol. 2A FXSAVE). Semantics in cpu/x87.c and cpu/mmx.c. The tags are kept the way a P6
+ * keeps them, as one "not empty" bit per physical register (the FXSAVE abridged tag word);
+ * the full tag word FSTENV/FSAVE store is derived from the register contents (x87_tag_word).
+ */
 typedef struct FpuState {
-    uint16_t fcw, fsw, ftw, fop;
-    uint64_t fip, fdp;
-    uint16_t fcs, fds;
-    struct { uint64_t mant; uint16_t exp; } st[8];
-    uint32_t mxcsr;
+    Float80 st[8];        /* physical registers R0-R7; MMn is the mantissa of Rn */
+    uint16_t fcw;         /* control word */
+    uint16_t fsw;         /* status word without TOP (bits 11-13 always 0 here) */
+    uint8_t top;          /* TOP: the physical register that is ST(0) */
+    uint8_t ftw;          /* abridged tag word: bit n set = Rn is not empty */
+    uint16_t fop;         /* last non-control instruction: opcode bits 10-0 */
+    uint16_t fcs, fds;    /* ... its CS selector, and its memory operand's selector */
+    uint32_t fip, fdp;    /* ... its offset, and its memory operand's offset */
+    uint32_t mxcsr;       /* SSE state: storage only, for FXSAVE/FXRSTOR */
     uint8_t xmm[16][16];
 } FpuState;
 
@@ -158,6 +167,14 @@ typedef struct CpuHooks {
     int (*irq_ack)(void *opaque);
     /* RDTSC and the time-stamp counter: guest-visible time, from the virtual clock. */
     uint64_t (*read_tsc)(void *opaque);
+    /*
+     * The FERR# output: LEVEL follows the x87 status word's ES bit (an unmasked x87
+     * exception is pending), whatever CR0.NE says, as on a P6. The board wires it to the
+     * interrupt controller's IRQ13 (the PC's MS-DOS-compatible FPU error path, SDM vol. 1
+     * D.2); with CR0.NE = 0 the next waiting x87 instruction freezes until an interrupt
+     * (IGNNE# is never asserted). May be NULL.
+     */
+    void (*ferr)(void *opaque, bool level);
 } CpuHooks;
 
 struct CPUState {

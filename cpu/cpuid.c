@@ -12,9 +12,9 @@
  *   SEP             SYSENTER/SYSEXIT (model 3 stepping 3 is past the Pentium Pro
  *                   erratum that made software ignore SEP on earlier steppings)
  *   MTRR, PAT       the MTRR and PAT MSRs as storage: wirt has no caches to control
- * and leaves clear: FPU, MMX, FXSR (no x87 yet: the FPU issue sets them when it lands),
- * VME (no virtual-8086 extensions), MCE/MCA (no machine checks), APIC (no local APIC
- * yet), SSE/SSE2.
+ *   FPU, MMX, FXSR  the x87 FPU, MMX and FXSAVE/FXRSTOR (cpu/x87.c, cpu/mmx.c)
+ * and leaves clear: VME (no virtual-8086 extensions), MCE/MCA (no machine checks), APIC
+ * (no local APIC yet), SSE/SSE2.
  * There is no EFER: leaf 80000001H reports no SYSCALL, NX or long mode.
  */
 #include "cpu/cpuid.h"
@@ -28,9 +28,9 @@
 #define CPUID_MAX_BASIC 2u
 #define CPUID_MAX_EXT 0x80000004u
 
-#define CPUID_1_EDX (CPUID_DE | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE | CPUID_CX8 | \
-                     CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV | CPUID_PAT |        \
-                     CPUID_PSE36)
+#define CPUID_1_EDX (CPUID_FPU | CPUID_DE | CPUID_PSE | CPUID_TSC | CPUID_MSR | CPUID_PAE |   \
+                     CPUID_CX8 | CPUID_SEP | CPUID_MTRR | CPUID_PGE | CPUID_CMOV | CPUID_PAT | \
+                     CPUID_PSE36 | CPUID_MMX | CPUID_FXSR)
 
 typedef struct CpuidLeaf {
     uint32_t leaf;

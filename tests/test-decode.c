@@ -1,8 +1,8 @@
 /*
  * The decoder against Capstone: random byte strings (biased towards prefixes, ModRM/SIB
  * forms and the two-byte map) decoded as 16- and 32-bit code must get the same length
- * from both wherever both decode. Instructions outside wirt's table (MMX/SSE) and the x87
- * escapes D8-DF are counted and skipped: the FPU issue adds and checks them. Every other
+ * from both wherever both decode. Instructions outside wirt's table (SSE) are counted and
+ * skipped. Every other
  * disagreement is a bug, unless it is listed in known_capstone_gaps with the reason.
  */
 #include <glib.h>
@@ -31,8 +31,17 @@ static bool fetch_buf(void *ctx, unsigned off, uint8_t *byte)
  * Opcodes Capstone 4 does not decode (or decodes differently) although the SDM defines
  * them for a P6-class CPU; wirt follows the SDM.
  */
-static bool known_capstone_gap(const Insn *in)
+static bool known_capstone_gap(const Insn *in, size_t cs_len)
 {
+    /*
+     * x87 reserved encodings (DD /5 m, DB /4 m, D9 /1 m...) and the undocumented register
+     * aliases a P6 executes (DD F0-FF, DA E8-FF...): Capstone rejects them, wirt decodes
+     * their length and the x87 layer runs them or raises #UD. Where Capstone decodes an
+     * x87 instruction at all, the lengths must agree.
+     */
+    if (in->row->emit == EMIT_KIND_fpu && cs_len == 0) {
+        return true;
+    }
     /*
      * 66 together with F2/F3 before a moffs MOV or a relative CALL/JMP: Capstone 4 takes
      * F2/F3 as a mandatory SSE or BND prefix and drops the operand-size override (or the
@@ -101,12 +110,8 @@ static void check_one(const DecodeIndex *ix, Disas *d, bool code32, const uint8_
         }
         return;
     }
-    if (in.row->emit == EMIT_KIND_fpu && in.opcode != 0x9b) {
-        c->skipped_outside++;  /* x87 encodings are the FPU issue's to check */
-        return;
-    }
     if (cs_len == 0 || cs_len != in.len) {
-        if (known_capstone_gap(&in)) {
+        if (known_capstone_gap(&in, cs_len)) {
             c->capstone_gaps++;
             return;
         }

@@ -275,7 +275,7 @@ static void test_cr4(void)
         bool gp;
     } cases[] = {
         { 0x000001bcu, false },  /* TSD DE PSE PAE PGE PCE */
-        { 0x00000200u, true },   /* OSFXSR: no FXSR until the FPU lands */
+        { 0x00000200u, false },  /* OSFXSR: CPUID reports FXSR */
         { 0x00000800u, true },   /* bit 11: reserved */
         { 0x80000000u, true },
         { 0x00000001u, true },   /* VME: CPUID does not report it */
@@ -401,7 +401,8 @@ static void test_cpuid(void)
     machine_free(m);
 
     m = run_cpuid(1);
-    uint32_t features = 1u << 2 |   /* DE */
+    uint32_t features = 1u << 0 |   /* FPU */
+                        1u << 2 |   /* DE */
                         1u << 3 |   /* PSE */
                         1u << 4 |   /* TSC */
                         1u << 5 |   /* MSR */
@@ -412,7 +413,9 @@ static void test_cpuid(void)
                         1u << 13 |  /* PGE */
                         1u << 15 |  /* CMOV */
                         1u << 16 |  /* PAT */
-                        1u << 17;   /* PSE-36 (no FPU, MMX, FXSR until the FPU lands) */
+                        1u << 17 |  /* PSE-36 */
+                        1u << 23 |  /* MMX */
+                        1u << 24;   /* FXSR */
     expect_regs(m, 0x633, 0, 0, features);
     g_assert_cmphex(reg32(m, EAX), ==, CPU_RESET_SIGNATURE);
     machine_free(m);

@@ -23,6 +23,13 @@ static int pc_irq_ack(void *opaque)
     return pic_ack(&m->pic);
 }
 
+/* FERR# from the FPU drives IRQ13, the PC/AT way of reporting x87 errors (CR0.NE=0). */
+static void pc_ferr(void *opaque, bool level)
+{
+    Machine *m = opaque;
+    pic_set_irq(&m->pic, 13, level);
+}
+
 static uint64_t pc_read_tsc(void *opaque)
 {
     Machine *m = opaque;
@@ -139,7 +146,9 @@ bool machine_init_pc(Machine *m, const MachineConfig *cfg, GError **err)
         return false;
     }
     vclock_init(&m->clock, cfg->clock_mode, cfg->clock_shift, &m->cpu.stats.insns);
-    m->cpu.hooks = (CpuHooks){ .opaque = m, .irq_ack = pc_irq_ack, .read_tsc = pc_read_tsc };
+    m->cpu.hooks = (CpuHooks){
+        .opaque = m, .irq_ack = pc_irq_ack, .read_tsc = pc_read_tsc, .ferr = pc_ferr,
+    };
     if (!pc_init_chipset(m, cfg, &why) || !pc_init_misc(m, &why)) {
         g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s", why);
         g_free(why);
