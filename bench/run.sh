@@ -36,6 +36,7 @@ nasm -f bin -w+all -DSCALE="$scale" "$here/guests/compute.asm" -o "$tmp/compute.
 nasm -f bin -w+all "$here/guests/exit.asm" -o "$tmp/exit.bin"
 nasm -f bin -w+all "$here/guests/memory.asm" -o "$tmp/memory.bin"
 nasm -f bin -w+all -DPAGING "$here/guests/memory.asm" -o "$tmp/memory-paging.bin"
+nasm -f bin -w+all "$here/guests/float.asm" -o "$tmp/float.bin"
 
 # measure NAME CMD...: runs CMD $runs times; each run must end by the guest writing 0 to
 # the debug-exit port (exit status 1). Sets wall and cpu (user + system) to the best
@@ -105,6 +106,16 @@ line "wirt MIPS, paging off (cpu)" "$(calc %.1f "$mem_insns / $wirt_mem_cpu / 1e
 line "wirt MIPS, paging on (cpu)" "$(calc %.1f "$mem_insns / $wirt_memp_cpu / 1e6")"
 line "wirt paging cost (cpu)" "$(calc %+.1f%% "($wirt_memp_cpu / $wirt_mem_cpu - 1) * 100")"
 
+# The x87 guest: FMUL/FADD/FDIV/FSQRT loop with FSIN/FPATAN; prints its result's bits.
+measure wirt-float "$wirt" run --kernel "$tmp/float.bin" -d stats
+wirt_float_cpu=$cpu
+float_insns=$(sed -n 's/^stats: insns retired *//p' "$tmp/wirt-float.err")
+wirt_float_sum=$(head -n 1 "$tmp/wirt-float.out")
+line "float guest instructions" "$float_insns"
+line "float guest result (wirt)" "$wirt_float_sum"
+line "wirt float cpu, best of $runs" "$wirt_float_cpu s"
+line "wirt float MIPS (cpu)" "$(calc %.1f "$float_insns / $wirt_float_cpu / 1e6")"
+
 if [ -z "$qemu" ]; then
     line "qemu" "not installed (qemu-system-i386): no comparison"
     exit 0
@@ -136,3 +147,12 @@ line "qemu memory, paging off: wall / cpu" "$qemu_mem s / $qemu_mem_cpu s"
 line "qemu memory, paging on: wall / cpu" "$qemu_memp s / $qemu_memp_cpu s"
 line "ratio wirt/qemu memory, paging off (cpu)" "$(calc %.2f "$wirt_mem_cpu / $qemu_mem_cpu")"
 line "ratio wirt/qemu memory, paging on (cpu)" "$(calc %.2f "$wirt_memp_cpu / $qemu_memp_cpu")"
+
+measure qemu-float "${qemu_cmd[@]}" -kernel "$tmp/float.bin"
+qemu_float_cpu=$cpu
+qemu_float_sum=$(head -n 1 "$tmp/qemu-float.out")
+agree=$([ "$qemu_float_sum" = "$wirt_float_sum" ] && echo "agrees with wirt" || echo "DIFFERS from wirt")
+line "float guest result (qemu)" "$qemu_float_sum ($agree)"
+line "qemu float cpu, best of $runs" "$qemu_float_cpu s"
+line "qemu float MIPS (cpu)" "$(calc %.1f "$float_insns / $qemu_float_cpu / 1e6")"
+line "ratio wirt/qemu float (cpu)" "$(calc %.2f "$wirt_float_cpu / $qemu_float_cpu")"
