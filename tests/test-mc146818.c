@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hw/mc146818.h"
+#include "devtest.h"
 
 #define MS 1000000ll
 #define SEC 1000000000ll
@@ -80,22 +81,18 @@ static int64_t now(Fx *f)
     return vclock_now(&f->clock);
 }
 
-/* Runs virtual time to T, stopping at every deadline as the run loop does. */
+/* A guest handler: read register C (acknowledging IRQ 8) after each interrupt. */
+static void ack_irq(void *opaque)
+{
+    Fx *f = opaque;
+    if (f->ack && f->level) {
+        f->last_c = cmos_read(f, RTC_REG_C);
+    }
+}
+
 static void run_to(Fx *f, int64_t t)
 {
-    for (;;) {
-        int64_t d = vclock_next_deadline(&f->clock);
-        if (d > t) {
-            break;
-        }
-        f->insns = (uint64_t)MAX(d, now(f));
-        vclock_run_timers(&f->clock);
-        if (f->ack && f->level) {
-            f->last_c = cmos_read(f, RTC_REG_C);
-        }
-    }
-    f->insns = (uint64_t)t;
-    vclock_run_timers(&f->clock);
+    devtest_run_to(&f->clock, &f->insns, t, ack_irq, f);
 }
 
 static void run_for(Fx *f, int64_t ns)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hw/uart16550.h"
+#include "devtest.h"
 
 #define COM1 0x3f8
 #define SEC 1000000000ll
@@ -95,19 +96,9 @@ static int64_t now(Fx *f)
     return vclock_now(&f->clock);
 }
 
-/* Runs virtual time to T, stopping at every deadline as the run loop does. */
 static void run_to(Fx *f, int64_t t)
 {
-    for (;;) {
-        int64_t d = vclock_next_deadline(&f->clock);
-        if (d > t) {
-            break;
-        }
-        f->insns = (uint64_t)MAX(d, now(f));
-        vclock_run_timers(&f->clock);
-    }
-    f->insns = (uint64_t)t;
-    vclock_run_timers(&f->clock);
+    devtest_run_to(&f->clock, &f->insns, t, NULL, NULL);
 }
 
 static void receive(Fx *f, const char *s)
