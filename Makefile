@@ -22,7 +22,8 @@ $(SAN_BUILD)/build.ninja: | deps
 	meson setup $(SAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false
 
 run: all
-	@echo "make run: wirt cannot boot a guest yet (no boot path has landed); showing its version:"
+	@echo "make run: the default guest (Debian's Linux with a BusyBox shell) does not boot yet;"
+	@echo "make run: wirt boots Multiboot kernels and flat test images today (see README.md)."
 	$(BUILD)/wirt --version
 
 test: all
