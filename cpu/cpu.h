@@ -194,6 +194,8 @@ struct CPUState {
     uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
     uint64_t apic_base, pat, mtrr_cap, mtrr_def_type;
     uint64_t mtrr_fixed[11], mtrr_var[16];
+    uint64_t bios_sign_id;  /* microcode revision (MSR 8BH); no microcode: stays as written */
+    uint64_t perfctr[2], evntsel[2]; /* P6 performance counters: storage, they do not count */
     FpuState fpu;
 
     /* --- execution state --- */

@@ -1,7 +1,8 @@
 /*
  * The model-specific registers of the P6-class model, one table row per MSR or run of
  * MSRs (Intel SDM vol. 4, table 2-2; vol. 3A 11.11 MTRRs, 11.12 PAT, 17.17 time-stamp
- * counter; vol. 2B RDMSR/WRMSR). MTRRs, PAT and APIC_BASE are plain storage: wirt has no
+ * counter; vol. 2B RDMSR/WRMSR). MTRRs, PAT, APIC_BASE, the microcode signature and the
+ * two performance counters (which never count) are plain storage: wirt has no
  * caches and no local APIC for them to steer yet.
  *
  * Decisions:
@@ -115,6 +116,15 @@ static uint64_t mtrrcap_get(const CPUState *cpu, uint64_t clock)
     return MTRRCAP_VALUE;
 }
 
+static uint64_t zero_get(const CPUState *cpu, uint64_t clock)
+{
+    return 0;
+}
+
+static void ignore_set(CPUState *cpu, uint64_t clock, uint64_t value)
+{
+}
+
 static bool efer_present(void)
 {
     return cpuid_has_ext(CPUID_EXT_SYSCALL) || cpuid_has_ext(CPUID_EXT_NX) ||
@@ -155,6 +165,13 @@ static const MsrDesc msr_table[] = {
     { RANGE(MSR_APIC_BASE, MSR_APIC_BASE), .field = FIELD(apic_base),
       .reserved = ~(PHYS_ADDR_MASK | 0x900) },
     { RANGE(MSR_MTRRCAP, MSR_MTRRCAP), .get = mtrrcap_get, .flags = MSR_RO },
+    /* Microcode update trigger and signature: there is no microcode to load. */
+    { RANGE(MSR_BIOS_UPDT_TRIG, MSR_BIOS_UPDT_TRIG), .get = zero_get, .set = ignore_set },
+    { RANGE(MSR_BIOS_SIGN_ID, MSR_BIOS_SIGN_ID), .field = FIELD(bios_sign_id) },
+    /* Two P6 performance counters and their event selects, as storage. */
+    { RANGE(MSR_PERFCTR0, MSR_PERFCTR0 + 1), .field = FIELD(perfctr),
+      .reserved = ~0xffffffffffull },
+    { RANGE(MSR_EVNTSEL0, MSR_EVNTSEL0 + 1), .field = FIELD(evntsel), .reserved = HIGH32 },
     { RANGE(MSR_SYSENTER_CS, MSR_SYSENTER_CS), .field = FIELD(sysenter_cs), .reserved = HIGH32 },
     { RANGE(MSR_SYSENTER_ESP, MSR_SYSENTER_ESP), .field = FIELD(sysenter_esp),
       .reserved = HIGH32 },

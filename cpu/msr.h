@@ -13,6 +13,10 @@
 
 #define MSR_TSC 0x10u
 #define MSR_APIC_BASE 0x1bu
+#define MSR_BIOS_UPDT_TRIG 0x79u
+#define MSR_BIOS_SIGN_ID 0x8bu
+#define MSR_PERFCTR0 0xc1u
+#define MSR_EVNTSEL0 0x186u
 #define MSR_MTRRCAP 0xfeu
 #define MSR_SYSENTER_CS 0x174u
 #define MSR_SYSENTER_ESP 0x175u

@@ -501,6 +501,9 @@ static void test_msr_roundtrip(void)
     } cases[] = {
         { 0x1b, 0xfee00900ull },            /* APIC_BASE */
         { 0x174, 0x10 },                    /* SYSENTER_CS */
+        { 0x8b, 0x1200000000ull },          /* BIOS_SIGN_ID (Linux writes it) */
+        { 0xc2, 0xff12345678ull },          /* PERFCTR1 */
+        { 0x187, 0x00430076 },              /* EVNTSEL1 */
         { 0x175, 0xc0001000u },             /* SYSENTER_ESP */
         { 0x176, 0xc0100000u },             /* SYSENTER_EIP */
         { 0x200, 0x0000000fc0000006ull },   /* MTRRphysBase0: WB */
@@ -569,7 +572,9 @@ static void test_msr_gp(void)
         { true, 0x250, 0x0200000000000000ull },  /* fixed: type 2 */
         { true, 0x174, 0x100000000ull },    /* SYSENTER_CS: 32-bit on this model */
         { true, 0x1b, 0xfee00001ull },      /* APIC_BASE: reserved bit 0 */
-        { false, 0x8b, 0 },                 /* not modelled */
+        { false, 0x17, 0 },                 /* PLATFORM_ID: not modelled */
+        { true, 0xc1, 0x10000000000ull },   /* PERFCTR0: 40 bits wide */
+        { true, 0x186, 0x100000000ull },    /* EVNTSEL0: 32 bits */
     };
     for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
         Code c = { .n = 0 };
