@@ -15,6 +15,7 @@ typedef struct RunOptions {
     char *kernel;         /* --kernel */
     char *append;         /* --append */
     char **modules;       /* --module, repeatable */
+    char *initrd;         /* --initrd */
     gint64 memory_mib;    /* -m */
     gint64 max_insns;     /* --max-insns */
     gboolean no_reboot;   /* --no-reboot */
@@ -33,6 +34,7 @@ static void run_options_clear(RunOptions *o)
     g_free(o->kernel);
     g_free(o->append);
     g_strfreev(o->modules);
+    g_free(o->initrd);
     g_free(o->machine);
     g_free(o->clock);
     g_strfreev(o->serial);
@@ -78,8 +80,13 @@ static bool run_check_boot(const RunOptions *o)
         cli_error("run: --flat and --kernel cannot be combined: give one of them");
         return false;
     }
-    if (!o->kernel && (o->append || o->modules)) {
-        cli_error("run: --%s needs --kernel FILE", o->append ? "append" : "module");
+    if (!o->kernel && (o->append || o->modules || o->initrd)) {
+        cli_error("run: --%s needs --kernel FILE",
+                  o->append ? "append" : o->modules ? "module" : "initrd");
+        return false;
+    }
+    if (o->modules && o->initrd) {
+        cli_error("run: --module (Multiboot) and --initrd (Linux) cannot be combined");
         return false;
     }
     if (!o->flat && !o->kernel) {
@@ -232,6 +239,7 @@ static int run_config(const RunOptions *o, MachineConfig *cfg)
         .kernel_path = o->kernel,
         .kernel_append = o->append,
         .module_paths = o->modules,
+        .initrd_path = o->initrd,
         .max_insns = (uint64_t)o->max_insns,
         .no_reboot = o->no_reboot,
     };
@@ -250,9 +258,12 @@ int cmd_run(int argc, char **argv)
         { "flat-addr", 0, 0, G_OPTION_ARG_STRING, &o.flat_addr,
           "Load and start the --flat image at this address instead of 0x7c00", "ADDR" },
         { "kernel", 0, 0, G_OPTION_ARG_FILENAME, &o.kernel,
-          "Boot a Multiboot kernel directly, in 32-bit protected mode", "FILE" },
+          "Boot a Multiboot kernel or a Linux bzImage directly, in 32-bit protected mode",
+          "FILE" },
         { "append", 0, 0, G_OPTION_ARG_STRING, &o.append,
-          "The kernel's command line (it sees \"FILE STRING\")", "STRING" },
+          "The kernel's command line (Multiboot: it sees \"FILE STRING\")", "STRING" },
+        { "initrd", 0, 0, G_OPTION_ARG_FILENAME, &o.initrd,
+          "Load FILE as the Linux kernel's initial RAM disk", "FILE" },
         { "module", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.modules,
           "Load FILE as a Multiboot module (repeatable, in order)", "FILE" },
         { "memory", 'm', 0, G_OPTION_ARG_INT64, &o.memory_mib,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "translate/translate.h"
+#include "vm/bzimage.h"
 #include "vm/chardev.h"
 #include "vm/multiboot.h"
 
@@ -38,6 +39,7 @@ void machine_free(Machine *m)
         g_bytes_unref(m->flat_image);
     }
     multiboot_image_free(m->kernel);
+    bzimage_image_free(m->linux_kernel);
     log_close(&m->log);
     g_free(m);
 }
@@ -113,24 +115,65 @@ static void machine_start_flat(Machine *m, uint64_t addr)
     m->cpu.eip = addr;
 }
 
-/* Reads the kernel and its modules once; they are reloaded from memory on reset. */
+/* A Linux bzImage: its bytes are in m->kernel; the initrd is read now. */
+static bool machine_load_linux(Machine *m, const MachineConfig *cfg, GError **err)
+{
+    if (cfg->module_paths && cfg->module_paths[0]) {
+        g_set_error(err, BZIMAGE_ERROR, BZIMAGE_ERROR_FORMAT, "%s: a Linux bzImage takes "
+                    "no --module (give its initial RAM disk with --initrd)", cfg->kernel_path);
+        return false;
+    }
+    m->linux_kernel = bzimage_open(cfg->kernel_path, m->kernel->kernel, cfg->kernel_append,
+                                   cfg->initrd_path, cfg->ram_bytes, err);
+    multiboot_image_free(m->kernel);
+    m->kernel = NULL;
+    return m->linux_kernel &&
+           bzimage_load(m->linux_kernel, &m->pm, cfg->ram_bytes, &m->cpu, err);
+}
+
+/* A Multiboot kernel: read again with its modules. */
+static bool machine_load_multiboot(Machine *m, const MachineConfig *cfg, GError **err)
+{
+    if (cfg->initrd_path) {
+        g_set_error(err, MULTIBOOT_ERROR, MULTIBOOT_ERROR_FLAGS, "%s: a Multiboot kernel "
+                    "takes no --initrd (that is for a Linux bzImage; give files with "
+                    "--module)", cfg->kernel_path);
+        return false;
+    }
+    if (cfg->module_paths) {
+        multiboot_image_free(m->kernel);
+        m->kernel = multiboot_open(cfg->kernel_path, cfg->kernel_append, cfg->module_paths,
+                                   cfg->ram_bytes, err);
+    }
+    return m->kernel && multiboot_load(m->kernel, &m->pm, cfg->ram_bytes, &m->cpu, err);
+}
+
+/*
+ * Reads the kernel (and its modules or initrd) once; they are reloaded from memory on
+ * reset. Multiboot is tried first: a kernel may carry both headers.
+ */
 static bool machine_load_kernel(Machine *m, const MachineConfig *cfg, GError **err)
 {
     gsize len;
     const void *data;
 
-    m->kernel = multiboot_open(cfg->kernel_path, cfg->kernel_append, cfg->module_paths,
-                               cfg->ram_bytes, err);
+    m->kernel = multiboot_open(cfg->kernel_path, cfg->kernel_append, NULL, cfg->ram_bytes,
+                               err);
     if (!m->kernel) {
         return false;
     }
     data = g_bytes_get_data(m->kernel->kernel, &len);
-    if (!multiboot_detect(data, len)) {
-        g_set_error(err, MULTIBOOT_ERROR, MULTIBOOT_ERROR_NO_HEADER, "%s: not a Multiboot "
-                    "kernel (Linux bzImage boot is not implemented yet)", cfg->kernel_path);
-        return false;
+    if (multiboot_detect(data, len)) {
+        return machine_load_multiboot(m, cfg, err);
     }
-    return multiboot_load(m->kernel, &m->pm, cfg->ram_bytes, &m->cpu, err);
+    if (bzimage_detect(data, len)) {
+        return machine_load_linux(m, cfg, err);
+    }
+    g_set_error(err, MULTIBOOT_ERROR, MULTIBOOT_ERROR_NO_HEADER, "%s: not a kernel: neither "
+                "Multiboot (no header magic 0x%08x in its first %u bytes) nor a Linux "
+                "bzImage (no \"HdrS\" at offset 0x202)", cfg->kernel_path,
+                MULTIBOOT_HEADER_MAGIC, MULTIBOOT_SEARCH_BYTES);
+    return false;
 }
 
 static bool machine_load_flat(Machine *m, const MachineConfig *cfg, GError **err)
@@ -172,12 +215,13 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
     if (m->reset_devices) {
         m->reset_devices(m);
     }
-    if (!m->kernel) {
+    if (!m->kernel && !m->linux_kernel) {
         machine_start_flat(m, cfg->flat_addr);
         return true;
     }
     cpu_reset(&m->cpu);
-    if (!multiboot_load(m->kernel, &m->pm, cfg->ram_bytes, &m->cpu, &err)) {
+    if (m->linux_kernel ? !bzimage_load(m->linux_kernel, &m->pm, cfg->ram_bytes, &m->cpu, &err)
+                        : !multiboot_load(m->kernel, &m->pm, cfg->ram_bytes, &m->cpu, &err)) {
         fprintf(stderr, "wirt: reset: %s\n", err->message);
         return false;
     }

@@ -33,9 +33,10 @@ typedef struct MachineConfig {
     uint64_t ram_bytes;
     char *flat_path;        /* --flat: a raw image loaded at flat_addr, run in real mode */
     uint64_t flat_addr;
-    char *kernel_path;      /* --kernel: a Multiboot kernel, started in protected mode */
-    char *kernel_append;    /* --append: its command line (after the kernel's name) */
+    char *kernel_path;      /* --kernel: a Multiboot kernel or a Linux bzImage */
+    char *kernel_append;    /* --append: its command line (Multiboot: after its name) */
     char **module_paths;    /* --module: Multiboot modules, NULL-terminated; may be NULL */
+    char *initrd_path;      /* --initrd: a bzImage's initial RAM disk; may be NULL */
     uint64_t max_insns;     /* --max-insns: 0 = no limit */
     bool no_reboot;         /* --no-reboot: a reset ends the run */
 } MachineConfig;
@@ -73,6 +74,7 @@ typedef struct Machine {
     bool reset_requested;   /* a device pulsed the reset line */
     GBytes *flat_image;     /* reloaded on reset */
     struct MultibootImage *kernel; /* --kernel and its modules, reloaded on reset */
+    struct BzImage *linux_kernel;  /* --kernel (a bzImage) and --initrd, likewise */
     bool stop;              /* a device asked to end the run */
     int exit_status;
 } Machine;
@@ -103,7 +105,10 @@ bool machine_init_pc(Machine *m, const MachineConfig *cfg, GError **err);
 /* The board CFG names. */
 bool machine_init(Machine *m, const MachineConfig *cfg, GError **err);
 
-/* Boot images (either board): loads CFG's flat image or Multiboot kernel and starts it. */
+/*
+ * Boot images (either board): loads CFG's flat image, or its kernel (Multiboot first, then
+ * a Linux bzImage with CFG's initrd), and starts it.
+ */
 bool machine_load_boot(Machine *m, const MachineConfig *cfg, GError **err);
 
 /*
