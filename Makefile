@@ -21,10 +21,13 @@ $(BUILD)/build.ninja: | deps
 $(SAN_BUILD)/build.ninja: | deps
 	meson setup $(SAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false
 
+# The default guest: Debian's i686 kernel and BusyBox, fetched once into guests/linux/.
+LINUX := guests/linux
 run: all
-	@echo "make run: the default guest (Debian's Linux with a BusyBox shell) does not boot yet;"
-	@echo "make run: wirt boots Multiboot kernels and flat test images today (see README.md)."
-	$(BUILD)/wirt --version
+	scripts/guest-linux.sh
+	@echo "make run: booting $(LINUX) (the shell comes up after about a minute; Ctrl-a x quits)"
+	$(BUILD)/wirt run --kernel $(LINUX)/vmlinuz --initrd $(LINUX)/initrd.img \
+		--append "console=ttyS0 nolapic" -m 256 --serial stdio
 
 test: all
 	$(MESON_TEST) -C $(BUILD)
