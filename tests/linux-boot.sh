@@ -16,12 +16,13 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# type OUT: waits for the prompt in OUT, then prints the commands (the shell's input).
+# type_commands OUT DONE: waits for the prompt in OUT, then prints the commands (the
+# shell's input), and keeps the line open until the file DONE appears.
 type_commands() {
     i=0
     while ! grep -q "wirt guest ready" "$1" 2>/dev/null; do
         i=$((i + 1))
-        [ "$i" -gt 1800 ] && return 1       # 15 minutes
+        [ "$i" -gt 1800 ] || [ -e "$2" ] && return 1   # 15 minutes, or wirt ended
         sleep 0.5
     done
     # One command at a time, as a person types: the guest echoes and runs each in turn.
@@ -31,19 +32,22 @@ type_commands() {
         sleep 3
         printf '%s\n' "$c"
     done
-    sleep 600                               # keep the line open until wirt ends
+    while [ ! -e "$2" ]; do
+        sleep 0.5
+    done
 }
 
 boot() {
     mkfifo "$tmp/in.$1"
     : >"$tmp/out.$1"
-    type_commands "$tmp/out.$1" >"$tmp/in.$1" &
+    type_commands "$tmp/out.$1" "$tmp/done.$1" >"$tmp/in.$1" 2>/dev/null &
     typist=$!
     "$wirt" run --kernel "$dir/vmlinuz" --initrd "$dir/initrd.img" \
         --append "console=ttyS0 nolapic" -m 128 --clock insns --serial stdio --no-reboot \
         --max-insns 60000000000 <"$tmp/in.$1" >"$tmp/out.$1" 2>"$tmp/err.$1"
     status=$?
-    kill "$typist" 2>/dev/null
+    touch "$tmp/done.$1"
+    wait "$typist"
     return $status
 }
 
