@@ -13,6 +13,8 @@
 #include "vm/bzimage.h"
 #include "vm/machine.h"
 
+#include "guestmem.h"
+
 #define RAM (32u << 20)
 #define KPATH "test-bzimage"
 #define IPATH "test-initrd"
@@ -103,30 +105,6 @@ static Machine *vm_new(uint64_t ram_bytes)
 static uint64_t rd(Machine *m, uint64_t addr, unsigned size)
 {
     return physmem_read(&m->pm, addr, size);
-}
-
-static char *rd_string(Machine *m, uint64_t addr)
-{
-    GString *s = g_string_new(NULL);
-    for (uint8_t c; (c = (uint8_t)rd(m, addr, 1)) != 0; addr++) {
-        g_string_append_c(s, (char)c);
-    }
-    return g_string_free(s, FALSE);
-}
-
-static void assert_mem(Machine *m, uint64_t addr, const void *buf, size_t len)
-{
-    uint8_t *got = g_malloc(len);
-    g_assert_true(physmem_dma_read(&m->pm, addr, got, len));
-    g_assert_cmpmem(got, len, buf, len);
-    g_free(got);
-}
-
-static void assert_zero(Machine *m, uint64_t addr, size_t len)
-{
-    uint8_t *zeros = g_malloc0(len);
-    assert_mem(m, addr, zeros, len);
-    g_free(zeros);
 }
 
 static bool load(Machine *m, const BzImage *img, uint64_t ram_bytes, GError **err)

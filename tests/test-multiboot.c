@@ -12,6 +12,8 @@
 #include "vm/machine.h"
 #include "vm/multiboot.h"
 
+#include "guestmem.h"
+
 #define RAM (16u << 20)
 #define KPATH "test-kernel"
 #define LOAD 0x100000u
@@ -148,31 +150,6 @@ static Machine *vm_new(uint64_t ram_bytes)
 static uint32_t rd32(Machine *m, uint64_t addr)
 {
     return (uint32_t)physmem_read(&m->pm, addr, 4);
-}
-
-static char *rd_string(Machine *m, uint64_t addr)
-{
-    GString *s = g_string_new(NULL);
-    for (uint8_t c; (c = (uint8_t)physmem_read(&m->pm, addr, 1)) != 0; addr++) {
-        g_string_append_c(s, (char)c);
-    }
-    return g_string_free(s, FALSE);
-}
-
-/* RAM at ADDR equals BUF. */
-static void assert_mem(Machine *m, uint64_t addr, const void *buf, size_t len)
-{
-    uint8_t *got = g_malloc(len);
-    g_assert_true(physmem_dma_read(&m->pm, addr, got, len));
-    g_assert_cmpmem(got, len, buf, len);
-    g_free(got);
-}
-
-static void assert_zero(Machine *m, uint64_t addr, size_t len)
-{
-    uint8_t *zeros = g_malloc0(len);
-    assert_mem(m, addr, zeros, len);
-    g_free(zeros);
 }
 
 static bool load(Machine *m, const MultibootImage *img, uint64_t ram_bytes, GError **err)
