@@ -19,6 +19,7 @@ static const struct {
     { "unassigned", LOG_UNASSIGNED, "accesses to unassigned memory and I/O ports" },
     { "guest_errors", LOG_GUEST_ERROR, "guest misuse of devices or of the architecture" },
     { "stats", LOG_STATS, "translator and CPU counters, printed on exit" },
+    { "firmware", LOG_FIRMWARE, "the firmware's debug port 0x402 (SeaBIOS's log)" },
 };
 
 static const char *const level_names[] = { "error", "warning", "info", "debug" };

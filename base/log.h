@@ -29,6 +29,7 @@ typedef enum LogCategory {
     LOG_UNASSIGNED = 1u << 5, /* accesses to unassigned memory and ports */
     LOG_GUEST_ERROR = 1u << 6,/* guest misuse of devices or the architecture */
     LOG_STATS = 1u << 7,      /* counters printed on exit */
+    LOG_FIRMWARE = 1u << 8,   /* text the firmware writes to its debug port (0x402) */
 } LogCategory;
 
 typedef struct Log {

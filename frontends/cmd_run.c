@@ -16,6 +16,7 @@ typedef struct RunOptions {
     char *append;         /* --append */
     char **modules;       /* --module, repeatable */
     char *initrd;         /* --initrd */
+    char *bios;           /* --bios */
     gint64 memory_mib;    /* -m */
     gint64 max_insns;     /* --max-insns */
     gboolean no_reboot;   /* --no-reboot */
@@ -35,6 +36,7 @@ static void run_options_clear(RunOptions *o)
     g_free(o->append);
     g_strfreev(o->modules);
     g_free(o->initrd);
+    g_free(o->bios);
     g_free(o->machine);
     g_free(o->clock);
     g_strfreev(o->serial);
@@ -76,8 +78,9 @@ static bool parse_u64(const char *s, guint64 max, guint64 *out)
 /* Checks that exactly one thing is booted, and that kernel options come with a kernel. */
 static bool run_check_boot(const RunOptions *o)
 {
-    if (o->flat && o->kernel) {
-        cli_error("run: --flat and --kernel cannot be combined: give one of them");
+    if (!!o->flat + !!o->kernel + !!o->bios > 1) {
+        cli_error("run: --%s and --%s cannot be combined: give one of them",
+                  o->flat ? "flat" : "kernel", o->bios ? "bios" : "kernel");
         return false;
     }
     if (!o->kernel && (o->append || o->modules || o->initrd)) {
@@ -89,19 +92,18 @@ static bool run_check_boot(const RunOptions *o)
         cli_error("run: --module (Multiboot) and --initrd (Linux) cannot be combined");
         return false;
     }
-    if (!o->flat && !o->kernel) {
-        cli_error("run: nothing to boot: give --kernel FILE or --flat FILE (firmware boot "
-                  "is not implemented yet)");
+    if (!o->flat && !o->kernel && !o->bios) {
+        cli_error("run: nothing to boot: give --kernel FILE, --bios FILE or --flat FILE");
         return false;
     }
     return true;
 }
 
-/* --machine pc|test; without it, pc for --kernel and test for --flat. */
+/* --machine pc|test; without it, test for --flat and pc otherwise. */
 static bool run_parse_machine(const RunOptions *o, MachineConfig *cfg)
 {
     if (!o->machine) {
-        cfg->board = o->kernel ? MACHINE_BOARD_PC : MACHINE_BOARD_TEST;
+        cfg->board = o->flat ? MACHINE_BOARD_TEST : MACHINE_BOARD_PC;
     } else if (!strcmp(o->machine, "pc")) {
         cfg->board = MACHINE_BOARD_PC;
     } else if (!strcmp(o->machine, "test")) {
@@ -240,6 +242,7 @@ static int run_config(const RunOptions *o, MachineConfig *cfg)
         .kernel_append = o->append,
         .module_paths = o->modules,
         .initrd_path = o->initrd,
+        .bios_path = o->bios,
         .max_insns = (uint64_t)o->max_insns,
         .no_reboot = o->no_reboot,
     };
@@ -266,6 +269,9 @@ int cmd_run(int argc, char **argv)
           "Load FILE as the Linux kernel's initial RAM disk", "FILE" },
         { "module", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.modules,
           "Load FILE as a Multiboot module (repeatable, in order)", "FILE" },
+        { "bios", 0, 0, G_OPTION_ARG_FILENAME, &o.bios,
+          "Start a raw firmware image (64 KiB to 16 MiB) at the reset vector, mapped at "
+          "the top of 4 GiB and its last 128 KiB below 1 MiB", "FILE" },
         { "memory", 'm', 0, G_OPTION_ARG_INT64, &o.memory_mib,
           "Guest RAM in MiB (default 16)", "MIB" },
         { "max-insns", 0, 0, G_OPTION_ARG_INT64, &o.max_insns,
@@ -273,7 +279,7 @@ int cmd_run(int argc, char **argv)
         { "no-reboot", 0, 0, G_OPTION_ARG_NONE, &o.no_reboot,
           "End the run instead of resetting on a triple fault", NULL },
         { "machine", 0, 0, G_OPTION_ARG_STRING, &o.machine,
-          "Board: pc or test (default: pc for --kernel, test for --flat)", "BOARD" },
+          "Board: pc or test (default: test for --flat, else pc)", "BOARD" },
         { "clock", 0, 0, G_OPTION_ARG_STRING, &o.clock,
           "Virtual clock: realtime (default) or insns[,shift=N] (deterministic: 2^N ns "
           "per instruction, default N=3)", "MODE" },

@@ -42,6 +42,10 @@ expect "run --kernel not Multiboot" 2 '' 1 -- run --kernel "$0"
 expect "run --module missing file" 2 '' 1 -- run --kernel "$0" --module /nonexistent/mod
 expect "run --module without --kernel" 2 '' 1 -- run --module "$0"
 expect "run --flat with --kernel" 2 '' 1 -- run --flat "$0" --kernel "$0"
+expect "run --bios missing file" 2 '' 1 -- run --bios /nonexistent/bios.bin
+expect "run --bios not a multiple of 64 KiB" 2 '' 1 -- run --bios "$0"
+expect "run --bios with --kernel" 2 '' 1 -- run --bios "$0" --kernel "$0"
+expect "run --bios with --flat" 2 '' 1 -- run --flat "$0" --bios "$0"
 expect "run --machine bogus" 2 '' 1 -- run --machine vax --flat "$0"
 expect "run --clock bogus" 2 '' 1 -- run --clock sundial --flat "$0"
 expect "run --clock insns,shift too big" 2 '' 1 -- run --clock insns,shift=99 --flat "$0"

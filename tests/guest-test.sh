@@ -1,9 +1,10 @@
 #!/bin/sh
 # Runs one test guest under `wirt run` and checks how it ended. Speaks TAP.
-# Usage: guest-test.sh WIRT GUEST [--boot flat|kernel] [--reboot] [--status N]
+# Usage: guest-test.sh WIRT GUEST [--boot flat|kernel|bios] [--reboot] [--status N]
 #                      [--stderr REGEX] [--stdout REGEX] [--stdin STRING]
 #                      [-- WIRT-RUN-ARGS...]
 #   --boot HOW     flat (default): `wirt run --flat GUEST`, started in real mode at 7C00;
+#                  bios: `wirt run --bios GUEST`, a firmware image started at the reset vector;
 #                  kernel: `wirt run --kernel GUEST`, a Multiboot kernel
 #   --reboot       let a triple fault reset the machine (default: --no-reboot)
 #   --status N     expected exit status (default 1: the guest wrote 0 to port 0xf4)
@@ -29,8 +30,8 @@ while [ $# -gt 0 ]; do
     shift 2
 done
 case $boot in
-flat|kernel) ;;
-*) echo "Bail out! --boot $boot: expected flat or kernel"; exit 1 ;;
+flat|kernel|bios) ;;
+*) echo "Bail out! --boot $boot: expected flat, kernel or bios"; exit 1 ;;
 esac
 name=$(basename "$guest" .bin)
 out=$(mktemp) err=$(mktemp)

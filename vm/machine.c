@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "translate/translate.h"
+#include "vm/bios.h"
 #include "vm/bzimage.h"
 #include "vm/chardev.h"
 #include "vm/multiboot.h"
@@ -37,6 +38,9 @@ void machine_free(Machine *m)
     }
     if (m->flat_image) {
         g_bytes_unref(m->flat_image);
+    }
+    if (m->bios_image) {
+        g_bytes_unref(m->bios_image);
     }
     multiboot_image_free(m->kernel);
     bzimage_image_free(m->linux_kernel);
@@ -101,6 +105,15 @@ void machine_debug_console(void *opaque, const uint8_t *buf, size_t len)
 {
     fwrite(buf, 1, len, stdout);
     fflush(stdout);
+}
+
+void machine_firmware_console(void *opaque, const uint8_t *buf, size_t len)
+{
+    Machine *m = opaque;
+
+    if (log_enabled(&m->log, LOG_FIRMWARE)) {
+        fwrite(buf, 1, len, m->log.out);
+    }
 }
 
 /* Puts the flat image in RAM and the CPU at 0000:addr, as after a boot-sector load. */
@@ -199,8 +212,23 @@ static bool machine_load_flat(Machine *m, const MachineConfig *cfg, GError **err
     return true;
 }
 
+/* Firmware: the image at the top of 4 GiB and below 1 MiB, the CPU at its reset vector. */
+static bool machine_load_bios(Machine *m, const MachineConfig *cfg, GError **err)
+{
+    m->bios_image = bios_open(cfg->bios_path, cfg->ram_bytes, err);
+    if (!m->bios_image || !bios_map(m->bios_image, &m->pm, err)) {
+        return false;
+    }
+    bios_load_low(m->bios_image, &m->pm);
+    cpu_reset(&m->cpu);
+    return true;
+}
+
 bool machine_load_boot(Machine *m, const MachineConfig *cfg, GError **err)
 {
+    if (cfg->bios_path) {
+        return machine_load_bios(m, cfg, err);
+    }
     if (cfg->kernel_path) {
         return machine_load_kernel(m, cfg, err);
     }
@@ -214,6 +242,11 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
     m->reset_requested = false;
     if (m->reset_devices) {
         m->reset_devices(m);
+    }
+    if (m->bios_image) {
+        bios_load_low(m->bios_image, &m->pm);
+        cpu_reset(&m->cpu);
+        return true;
     }
     if (!m->kernel && !m->linux_kernel) {
         machine_start_flat(m, cfg->flat_addr);

@@ -37,6 +37,7 @@ typedef struct MachineConfig {
     char *kernel_append;    /* --append: its command line (Multiboot: after its name) */
     char **module_paths;    /* --module: Multiboot modules, NULL-terminated; may be NULL */
     char *initrd_path;      /* --initrd: a bzImage's initial RAM disk; may be NULL */
+    char *bios_path;        /* --bios: a raw firmware image started at the reset vector */
     uint64_t max_insns;     /* --max-insns: 0 = no limit */
     bool no_reboot;         /* --no-reboot: a reset ends the run */
 } MachineConfig;
@@ -57,6 +58,7 @@ typedef struct Machine {
     VClock clock;
     DebugExit debug_exit;
     DebugCon debug_con;
+    DebugCon firmware_con;  /* PC: port 0x402, the firmware's log (-d firmware) */
     Port92 port92;
     /* The PC board's devices (vm/pc.c). */
     Pic pic;
@@ -73,6 +75,7 @@ typedef struct Machine {
     void (*reset_devices)(struct Machine *m); /* the board's devices back to power-on */
     bool reset_requested;   /* a device pulsed the reset line */
     GBytes *flat_image;     /* reloaded on reset */
+    GBytes *bios_image;     /* --bios: mapped at 4 GiB; its low copy reloaded on reset */
     struct MultibootImage *kernel; /* --kernel and its modules, reloaded on reset */
     struct BzImage *linux_kernel;  /* --kernel (a bzImage) and --initrd, likewise */
     bool stop;              /* a device asked to end the run */
@@ -106,8 +109,9 @@ bool machine_init_pc(Machine *m, const MachineConfig *cfg, GError **err);
 bool machine_init(Machine *m, const MachineConfig *cfg, GError **err);
 
 /*
- * Boot images (either board): loads CFG's flat image, or its kernel (Multiboot first, then
- * a Linux bzImage with CFG's initrd), and starts it.
+ * Boot images (either board): maps CFG's firmware and starts at the reset vector, or loads
+ * its flat image, or its kernel (Multiboot first, then a Linux bzImage with CFG's
+ * initrd), and starts it.
  */
 bool machine_load_boot(Machine *m, const MachineConfig *cfg, GError **err);
 
@@ -125,6 +129,7 @@ void machine_a20_handler(void *opaque, int n, bool level);
 void machine_reset_line(void *opaque);
 void machine_debug_exit(void *opaque, int status);
 void machine_debug_console(void *opaque, const uint8_t *buf, size_t len);
+void machine_firmware_console(void *opaque, const uint8_t *buf, size_t len);
 
 /*
  * Runs the CPU until it halts, MAX_INSNS instructions have retired, or the machine must

@@ -135,7 +135,8 @@ static bool pc_init_misc(Machine *m, char **why)
     return port92_init(&m->port92, &m->io, a20_p92, machine_reset_line, m, why) &&
            port80_init(&m->port80, &m->io, &m->log, why) &&
            debugexit_init(&m->debug_exit, &m->io, 0xf4, machine_debug_exit, m, why) &&
-           debugcon_init(&m->debug_con, &m->io, 0xe9, machine_debug_console, m, why);
+           debugcon_init(&m->debug_con, &m->io, 0xe9, machine_debug_console, m, why) &&
+           debugcon_init(&m->firmware_con, &m->io, 0x402, machine_firmware_console, m, why);
 }
 
 bool machine_init_pc(Machine *m, const MachineConfig *cfg, GError **err)
