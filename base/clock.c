@@ -46,6 +46,12 @@ static void vclock_rebase(VClock *c, int64_t ns)
     c->host_origin = host_monotonic_ns();
 }
 
+void vclock_set_now(VClock *c, int64_t ns)
+{
+    vclock_rebase(c, ns);
+    c->stopped_at = ns;
+}
+
 void vclock_stop(VClock *c)
 {
     if (!c->stopped) {

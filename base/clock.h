@@ -51,6 +51,12 @@ void vclock_init(VClock *c, ClockMode mode, unsigned shift, const uint64_t *insn
 /* Virtual time now, in nanoseconds since the machine started (or was restored). */
 int64_t vclock_now(const VClock *c);
 
+/*
+ * Virtual time is NS from now on (a restored machine continues its saved time): it
+ * advances from here with the instruction count or the host's clock, as before.
+ */
+void vclock_set_now(VClock *c, int64_t ns);
+
 /* Pause and resume: while stopped, vclock_now() does not advance (wirt pause). */
 void vclock_stop(VClock *c);
 void vclock_start(VClock *c);

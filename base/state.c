@@ -159,3 +159,35 @@ bool state_load(const StateDesc *sd, void *obj, const uint8_t *data, size_t len)
     }
     return true;
 }
+
+typedef struct ImageVisit {
+    const uint8_t *data;
+    size_t pos, len;
+    StateImageVisitFn fn;
+    void *ctx;
+} ImageVisit;
+
+static void image_visit_field(void *ctx, const char *path, StateType type, void *value)
+{
+    ImageVisit *iv = ctx;
+    size_t n = state_type_size(type);
+
+    if (iv->pos + n <= iv->len) {
+        iv->fn(iv->ctx, path, type, iv->data + iv->pos, n);
+    }
+    iv->pos += n;
+}
+
+bool state_visit_image(const StateDesc *sd, const uint8_t *data, size_t len,
+                       StateImageVisitFn fn, void *ctx)
+{
+    ImageVisit iv = { .data = data, .len = len, .fn = fn, .ctx = ctx };
+    g_autofree uint8_t *scratch = NULL;
+
+    if (state_image_size(sd) != len) {
+        return false;
+    }
+    scratch = g_malloc0(sd->size ? sd->size : 1);
+    state_visit(sd, scratch, image_visit_field, &iv);
+    return true;
+}

@@ -85,4 +85,14 @@ size_t state_image_size(const StateDesc *sd);
 typedef void (*StateVisitFn)(void *ctx, const char *path, StateType type, void *value);
 void state_visit(const StateDesc *sd, void *obj, StateVisitFn fn, void *ctx);
 
+/*
+ * Walks a saved image of SD without an object: FN gets each field's path, type and its
+ * LEN bytes in the image (little-endian; a timer is its armed byte and deadline). False
+ * when LEN is not the table's image size.
+ */
+typedef void (*StateImageVisitFn)(void *ctx, const char *path, StateType type,
+                                  const uint8_t *bytes, size_t len);
+bool state_visit_image(const StateDesc *sd, const uint8_t *data, size_t len,
+                       StateImageVisitFn fn, void *ctx);
+
 #endif

@@ -30,5 +30,6 @@ gboolean cli_parse(const char *cmd, const char *params, const char *summary,
                    const GOptionEntry *entries, int *argc, char ***argv);
 
 int cmd_run(int argc, char **argv);
+int cmd_snapshot(int argc, char **argv);
 
 #endif

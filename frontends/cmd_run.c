@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "frontends/cli.h"
+#include "vm/snapshot.h"
 #include "vm/vm.h"
 
 typedef struct RunOptions {
@@ -24,6 +25,8 @@ typedef struct RunOptions {
     char *clock;          /* --clock */
     char **serial;        /* --serial, repeatable: COM1, COM2 */
     char *rtc;            /* --rtc */
+    char *save_at;        /* --save-at INSNS:FILE */
+    char *restore;        /* --restore FILE */
 } RunOptions;
 
 static void run_options_clear(RunOptions *o)
@@ -41,6 +44,8 @@ static void run_options_clear(RunOptions *o)
     g_free(o->clock);
     g_strfreev(o->serial);
     g_free(o->rtc);
+    g_free(o->save_at);
+    g_free(o->restore);
 }
 
 /* Applies -d and -D to the machine's log. Returns an exit status, or -1 to go on. */
@@ -99,11 +104,46 @@ static bool run_check_boot(const RunOptions *o)
     return true;
 }
 
+/* --restore takes the boot images from the snapshot. */
+static bool run_check_restore(const RunOptions *o)
+{
+    if (o->flat || o->kernel || o->bios || o->append || o->modules || o->initrd) {
+        cli_error("run: --restore takes the guest from the snapshot: drop --%s",
+                  o->flat ? "flat" : o->kernel ? "kernel" : o->bios ? "bios" :
+                  o->append ? "append" : o->modules ? "module" : "initrd");
+        return false;
+    }
+    return true;
+}
+
+/* --save-at INSNS:FILE: a snapshot once INSNS instructions have retired. */
+static bool run_parse_save_at(const char *s, MachineConfig *cfg)
+{
+    const char *colon = s ? strchr(s, ':') : NULL;
+    g_autofree char *num = colon ? g_strndup(s, (gsize)(colon - s)) : NULL;
+    guint64 n;
+
+    cfg->save_at = UINT64_MAX;
+    if (!s) {
+        return true;
+    }
+    if (!colon || !colon[1] || !parse_u64(num, UINT64_MAX - 1, &n)) {
+        cli_error("run: --save-at '%s': expected INSNS:FILE, e.g. 1000000:guest.snap", s);
+        return false;
+    }
+    cfg->save_at = n;
+    cfg->save_path = colon + 1;
+    return true;
+}
+
 /* --machine pc|test; without it, test for --flat and pc otherwise. */
 static bool run_parse_machine(const RunOptions *o, MachineConfig *cfg)
 {
     if (!o->machine) {
         cfg->board = o->flat ? MACHINE_BOARD_TEST : MACHINE_BOARD_PC;
+        if (o->restore) {
+            cfg->board = MACHINE_BOARD_PC;   /* serial options are checked against the pc */
+        }
     } else if (!strcmp(o->machine, "pc")) {
         cfg->board = MACHINE_BOARD_PC;
     } else if (!strcmp(o->machine, "test")) {
@@ -219,7 +259,7 @@ static int run_config(const RunOptions *o, MachineConfig *cfg)
 {
     guint64 addr = 0x7c00;
 
-    if (o->memory_mib < 1 || o->memory_mib > 3584) {
+    if (o->memory_mib != -1 && (o->memory_mib < 1 || o->memory_mib > 3584)) {
         cli_error("run: -m %" G_GINT64_FORMAT ": memory must be 1 to 3584 MiB", o->memory_mib);
         return CLI_EXIT_USAGE;
     }
@@ -231,11 +271,11 @@ static int run_config(const RunOptions *o, MachineConfig *cfg)
         cli_error("run: --flat-addr '%s': expected an address from 0 to 0xffff", o->flat_addr);
         return CLI_EXIT_USAGE;
     }
-    if (!run_check_boot(o)) {
+    if (o->restore ? !run_check_restore(o) : !run_check_boot(o)) {
         return CLI_EXIT_USAGE;
     }
     *cfg = (MachineConfig){
-        .ram_bytes = (uint64_t)o->memory_mib << 20,
+        .ram_bytes = (uint64_t)(o->memory_mib == -1 ? 16 : o->memory_mib) << 20,
         .flat_path = o->flat,
         .flat_addr = addr,
         .kernel_path = o->kernel,
@@ -246,15 +286,41 @@ static int run_config(const RunOptions *o, MachineConfig *cfg)
         .max_insns = (uint64_t)o->max_insns,
         .no_reboot = o->no_reboot,
     };
-    if (!run_config_board(o, cfg)) {
+    if (!run_config_board(o, cfg) || !run_parse_save_at(o->save_at, cfg)) {
         return CLI_EXIT_USAGE;
+    }
+    return -1;
+}
+
+/*
+ * --restore FILE: the machine the snapshot was taken on; -m, --machine and --clock given
+ * as well must agree with it (snapshot_load says so otherwise).
+ */
+static int run_config_restore(const RunOptions *o, MachineConfig *cfg, GPtrArray *keep)
+{
+    g_autoptr(GError) err = NULL;
+    MachineConfig mine = *cfg;
+
+    if (!snapshot_read_config(o->restore, cfg, keep, &err)) {
+        cli_error("run: --restore: %s", err->message);
+        return CLI_EXIT_USAGE;
+    }
+    if (o->memory_mib != -1) {
+        cfg->ram_bytes = mine.ram_bytes;
+    }
+    if (o->machine) {
+        cfg->board = mine.board;
+    }
+    if (o->clock) {
+        cfg->clock_mode = mine.clock_mode;
+        cfg->clock_shift = mine.clock_shift;
     }
     return -1;
 }
 
 int cmd_run(int argc, char **argv)
 {
-    RunOptions o = { .memory_mib = 16 };
+    RunOptions o = { .memory_mib = -1 };
     const GOptionEntry entries[] = {
         { "flat", 0, 0, G_OPTION_ARG_FILENAME, &o.flat,
           "Load a raw image and start it in real mode at 0000:7C00 (test guests)", "FILE" },
@@ -274,6 +340,10 @@ int cmd_run(int argc, char **argv)
           "the top of 4 GiB and its last 128 KiB below 1 MiB", "FILE" },
         { "memory", 'm', 0, G_OPTION_ARG_INT64, &o.memory_mib,
           "Guest RAM in MiB (default 16)", "MIB" },
+        { "save-at", 0, 0, G_OPTION_ARG_STRING, &o.save_at,
+          "Write a snapshot to FILE once N instructions have retired, and go on", "N:FILE" },
+        { "restore", 0, 0, G_OPTION_ARG_FILENAME, &o.restore,
+          "Start from a snapshot (the guest and machine come from the file)", "FILE" },
         { "max-insns", 0, 0, G_OPTION_ARG_INT64, &o.max_insns,
           "Stop after N guest instructions (exit status 4)", "N" },
         { "no-reboot", 0, 0, G_OPTION_ARG_NONE, &o.no_reboot,
@@ -296,17 +366,20 @@ int cmd_run(int argc, char **argv)
     };
     g_autoptr(GError) err = NULL;
     MachineConfig cfg;
+    GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
     Machine *m;
     int status;
 
     if (!cli_parse("run", "[OPTIONS...]", "Boot a guest in this process.", entries,
                    &argc, &argv)) {
         run_options_clear(&o);
+        g_ptr_array_unref(keep);
         return CLI_EXIT_USAGE;
     }
     if (argc > 1) {
         cli_error("run: unexpected argument '%s' (try 'wirt run --help')", argv[1]);
         run_options_clear(&o);
+        g_ptr_array_unref(keep);
         return CLI_EXIT_USAGE;
     }
     m = machine_new();
@@ -314,15 +387,20 @@ int cmd_run(int argc, char **argv)
     if (status < 0) {
         status = run_config(&o, &cfg);
     }
+    if (status < 0 && o.restore) {
+        status = run_config_restore(&o, &cfg, keep);
+    }
     if (status < 0) {
-        if (machine_init(m, &cfg, &err)) {
+        if (machine_init(m, &cfg, &err) &&
+            (!o.restore || snapshot_load(m, &cfg, o.restore, &err))) {
             status = machine_main(m, &cfg);
         } else {
-            cli_error("run: %s", err->message);
+            cli_error("run: %s%s", o.restore ? "--restore: " : "", err->message);
             status = CLI_EXIT_USAGE;
         }
     }
     machine_free(m);
     run_options_clear(&o);
+    g_ptr_array_unref(keep);
     return status;
 }

@@ -11,6 +11,7 @@
 
 static const CliCommand commands[] = {
     { "run", "boot a guest in this process, in the foreground", cmd_run },
+    { "snapshot", "show a snapshot file's contents, or compare two", cmd_snapshot },
 };
 
 void cli_error(const char *fmt, ...)

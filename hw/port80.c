@@ -32,3 +32,11 @@ bool port80_init(Port80 *p, IoSpace *io, Log *log, char **why)
     *p = (Port80){ .log = log };
     return ioport_register(io, "port80", 0x80, 1, &port80_ops, p, why);
 }
+
+static const StateField port80_fields[] = {
+    STATE_U8(Port80, code),
+    STATE_END,
+};
+const StateDesc port80_state_desc = {
+    .name = "port80", .version = 1, .fields = port80_fields, .size = sizeof(Port80),
+};

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "base/log.h"
+#include "base/state.h"
 #include "mmu/ioport.h"
 
 typedef struct Port80 {
@@ -19,5 +20,6 @@ typedef struct Port80 {
 
 bool port80_init(Port80 *p, IoSpace *io, Log *log, char **why);
 void port80_reset(Port80 *p);
+extern const StateDesc port80_state_desc;
 
 #endif

@@ -42,3 +42,12 @@ bool port92_init(Port92 *p, IoSpace *io, IrqLine a20, Port92ResetFn reset, void 
     port92_reset(p);
     return ioport_register(io, "port92", 0x92, 1, &port92_ops, p, why);
 }
+
+/* The A20 output is not re-driven on load: the board saves the A20 inputs it combines. */
+static const StateField port92_fields[] = {
+    STATE_U8(Port92, value),
+    STATE_END,
+};
+const StateDesc port92_state_desc = {
+    .name = "port92", .version = 1, .fields = port92_fields, .size = sizeof(Port92),
+};

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "hw/irq.h"
+#include "base/state.h"
 #include "mmu/ioport.h"
 
 typedef void (*Port92ResetFn)(void *opaque);
@@ -28,5 +29,6 @@ bool port92_init(Port92 *p, IoSpace *io, IrqLine a20, Port92ResetFn reset, void 
                  char **why);
 /* Machine reset: A20 output high again, as the firmware of the boards wirt models expects. */
 void port92_reset(Port92 *p);
+extern const StateDesc port92_state_desc;
 
 #endif

@@ -42,6 +42,12 @@ expect "run --kernel not Multiboot" 2 '' 1 -- run --kernel "$0"
 expect "run --module missing file" 2 '' 1 -- run --kernel "$0" --module /nonexistent/mod
 expect "run --module without --kernel" 2 '' 1 -- run --module "$0"
 expect "run --flat with --kernel" 2 '' 1 -- run --flat "$0" --kernel "$0"
+expect "run --save-at without a file" 2 '' 1 -- run --save-at 1000 --flat "$0"
+expect "run --save-at bad count" 2 '' 1 -- run --save-at x:/tmp/f --flat "$0"
+expect "run --restore with --kernel" 2 '' 1 -- run --restore "$0" --kernel "$0"
+expect "run --restore missing file" 2 '' 1 -- run --restore /nonexistent/snap
+expect "snapshot without arguments" 2 '' 1 -- snapshot
+expect "snapshot info not a snapshot" 2 '' 1 -- snapshot info "$0"
 expect "run --bios missing file" 2 '' 1 -- run --bios /nonexistent/bios.bin
 expect "run --bios not a multiple of 64 KiB" 2 '' 1 -- run --bios "$0"
 expect "run --bios with --kernel" 2 '' 1 -- run --bios "$0" --kernel "$0"

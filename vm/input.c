@@ -131,3 +131,25 @@ int64_t input_rtc_start(Input *in, InputRtcBase base, int64_t date, bool determi
               in->last_stamp);
     return sec;
 }
+
+/* Queued host input is guest-bound state: a snapshot keeps it, and replay compares it. */
+static const StateField input_queue_fields[] = {
+    STATE_U8_ARRAY(InputQueue, buf),
+    STATE_U32(InputQueue, head),
+    STATE_U32(InputQueue, len),
+    STATE_END,
+};
+static const StateDesc input_queue_desc = {
+    .name = "input-queue", .version = 1, .fields = input_queue_fields,
+    .size = sizeof(InputQueue),
+};
+
+static const StateField input_fields[] = {
+    STATE_STRUCT_ARRAY(Input, serial_q, &input_queue_desc),
+    STATE_U64(Input, events),
+    STATE_U64(Input, last_stamp),
+    STATE_END,
+};
+const StateDesc input_state_desc = {
+    .name = "input", .version = 1, .fields = input_fields, .size = sizeof(Input),
+};

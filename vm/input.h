@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "base/log.h"
+#include "base/state.h"
 #include "hw/uart16550.h"
 
 /* Where the RTC's start time comes from (--rtc base=...). */
@@ -32,7 +33,7 @@ typedef enum InputRtcBase {
 /* Bytes a back-end has handed over that the UART has not taken yet. */
 typedef struct InputQueue {
     uint8_t buf[INPUT_QUEUE_SIZE];
-    size_t head, len;
+    uint32_t head, len;
 } InputQueue;
 
 typedef struct Input {
@@ -45,6 +46,7 @@ typedef struct Input {
 } Input;
 
 void input_init(Input *in, const uint64_t *insns, Log *log);
+extern const StateDesc input_state_desc;
 /* Serial port PORT (0 = COM1) is U. */
 void input_attach_serial(Input *in, unsigned port, Uart *u);
 

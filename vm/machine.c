@@ -79,6 +79,23 @@ bool machine_init(Machine *m, const MachineConfig *cfg, GError **err)
     return machine_init_test_board(m, cfg, err);
 }
 
+/* The board's own state: the A20 inputs it ORs and a reset not yet acted on. */
+static void machine_post_load(void *opaque)
+{
+    Machine *m = opaque;
+    physmem_set_a20(&m->pm, m->a20_in[MACHINE_A20_PORT92] || m->a20_in[MACHINE_A20_KBC]);
+}
+
+static const StateField machine_fields[] = {
+    STATE_BOOL_ARRAY(Machine, a20_in),
+    STATE_BOOL(Machine, reset_requested),
+    STATE_END,
+};
+const StateDesc machine_state_desc = {
+    .name = "machine", .version = 1, .fields = machine_fields, .size = sizeof(Machine),
+    .post_load = machine_post_load,
+};
+
 void machine_a20_handler(void *opaque, int n, bool level)
 {
     Machine *m = opaque;

@@ -40,6 +40,8 @@ typedef struct MachineConfig {
     char *bios_path;        /* --bios: a raw firmware image started at the reset vector */
     uint64_t max_insns;     /* --max-insns: 0 = no limit */
     bool no_reboot;         /* --no-reboot: a reset ends the run */
+    uint64_t save_at;       /* --save-at: snapshot at this instruction count ... */
+    const char *save_path;  /* ... into this file; NULL: no snapshot */
 } MachineConfig;
 
 /* Exit statuses of a run, besides the debug-exit port's (value << 1) | 1. */
@@ -81,6 +83,9 @@ typedef struct Machine {
     bool stop;              /* a device asked to end the run */
     int exit_status;
 } Machine;
+
+/* The board's own state (A20 inputs, a pending reset), for snapshots. */
+extern const StateDesc machine_state_desc;
 
 Machine *machine_new(void);
 void machine_free(Machine *m);

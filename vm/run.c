@@ -11,6 +11,7 @@
 
 #include "translate/translate.h"
 #include "vm/chardev.h"
+#include "vm/snapshot.h"
 
 /*
  * The one global: the number of a SIGINT or SIGTERM that arrived, for the loop to end the
@@ -23,6 +24,7 @@ typedef struct Run {
     const MachineConfig *cfg;
     uint64_t left;          /* instructions left under --max-insns */
     uint64_t polled_at;     /* retired count at the last poll of host input */
+    uint64_t save_at;       /* --save-at: the count to snapshot at; UINT64_MAX none */
 } Run;
 
 static void run_on_signal(int sig)
@@ -167,6 +169,9 @@ static uint64_t run_budget(const Run *r)
     if (c->mode == VCLOCK_INSNS && deadline != INT64_MAX) {
         budget = MIN(budget, MAX(vclock_insns_until(c, deadline), 1));
     }
+    if (r->save_at != UINT64_MAX) {
+        budget = MIN(budget, r->save_at - r->m->cpu.stats.insns);
+    }
     return budget;
 }
 
@@ -193,13 +198,35 @@ static int run_check_host(Run *r)
     return -1;
 }
 
+/* --save-at: the snapshot, once the count is reached; a failure leaves the guest running. */
+static void run_save(Run *r)
+{
+    Machine *m = r->m;
+    g_autoptr(GError) err = NULL;
+    int64_t t0 = host_monotonic_ns();
+
+    r->save_at = UINT64_MAX;
+    if (!snapshot_save(m, r->cfg, r->cfg->save_path, &err)) {
+        fprintf(stderr, "wirt: --save-at: %s\n", err->message);
+        return;
+    }
+    fprintf(stderr, "wirt: saved a snapshot to %s at instruction %" G_GUINT64_FORMAT
+            " in %.3f s\n", r->cfg->save_path, m->cpu.stats.insns,
+            (double)(host_monotonic_ns() - t0) / 1e9);
+}
+
 /* One slice of guest execution and what follows it. Returns an exit status, or -1. */
 static int run_slice(Run *r)
 {
     Machine *m = r->m;
     uint64_t before = m->cpu.stats.insns;
-    int status = run_check_host(r);
+    int status;
     CpuExit e;
+
+    if (before >= r->save_at) {
+        run_save(r);    /* before this point's input, which a restore then receives */
+    }
+    status = run_check_host(r);
 
     if (status >= 0) {
         return status;
@@ -217,6 +244,9 @@ static int run_slice(Run *r)
         status = run_reset(r, e);
     }
     if (status < 0 && r->left == 0) {
+        if (m->cpu.stats.insns >= r->save_at) {
+            run_save(r);
+        }
         fprintf(stderr, "wirt: instruction limit of %" G_GUINT64_FORMAT " reached at "
                 "%04x:%08" G_GINT64_MODIFIER "x\n", r->cfg->max_insns,
                 m->cpu.seg[SEG_CS].sel, m->cpu.eip);
@@ -232,6 +262,7 @@ int machine_main(Machine *m, const MachineConfig *cfg)
         .cfg = cfg,
         .left = cfg->max_insns ? cfg->max_insns : UINT64_MAX,
         .polled_at = m->cpu.stats.insns,
+        .save_at = cfg->save_path ? cfg->save_at : UINT64_MAX,
     };
     int status;
 
