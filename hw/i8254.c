@@ -372,10 +372,25 @@ static void ctr_set_mode(PitCounter *c, uint8_t control)
     ctr_end(c);
 }
 
-/* The count now, as the guest reads it (BCD in BCD mode). */
+/*
+ * The count now, as the guest reads it (BCD in BCD mode).
+ *
+ * A count written (or a gate trigger) reaches the CE only at the next input-clock pulse,
+ * and until then the CE still holds its old contents. No read on a real board lands in
+ * that gap: an ISA I/O cycle (about 1 us) outlasts a PIT clock (838 ns), so the read after
+ * the write always finds the new count, and software counts on it: Linux's
+ * quick_pit_calibrate() writes 0xffff to counter 2 and reads the counter once "to delay
+ * for a microsecond" before it expects the MSB to be 0xff. Under the instruction clock an
+ * I/O instruction takes a few nanoseconds, so a read in the same pulse as the write sees
+ * the count being loaded, as it would once a bus cycle had passed. (OUT, and the status's
+ * NULL COUNT bit, still change at the load pulse itself.)
+ */
 static uint16_t ctr_count_now(const PitCounter *c)
 {
     PitCounter x = ctr_at(c, pit_now(c->pit));
+    if (x.load_pending) {
+        ctr_load(&x);
+    }
     uint32_t v = ctr_value(&x);
     return (c->control & CTRL_BCD) ? bin_to_bcd(v) : (uint16_t)v;
 }

@@ -595,6 +595,145 @@ static void test_calibrate(Fx *f, gconstpointer data)
     }
 }
 
+/*
+ * arch/x86/kernel/tsc.c quick_pit_calibrate() as the guest runs it under wirt's default
+ * instruction clock: 8 ns per instruction, so an I/O access lasts 8 ns, not the ~1 us of
+ * an ISA cycle, and the TSC counts virtual nanoseconds.
+ */
+#define QPC_INSN_NS 8
+
+static void qpc_step(Fx *f, int insns)
+{
+    run_to(f, vclock_now(&f->clock) + insns * QPC_INSN_NS);
+}
+
+static uint8_t qpc_in(Fx *f, uint16_t port)
+{
+    qpc_step(f, 1);
+    return in(f, port);
+}
+
+static void qpc_out(Fx *f, uint16_t port, uint8_t v)
+{
+    qpc_step(f, 1);
+    out(f, port, v);
+}
+
+static uint64_t qpc_rdtsc(Fx *f)
+{
+    qpc_step(f, 1);
+    return (uint64_t)vclock_now(&f->clock);
+}
+
+/* pit_verify_msb(): the LSB ignored, the MSB compared */
+static bool qpc_verify_msb(Fx *f, uint8_t val)
+{
+    qpc_in(f, 0x42);
+    return qpc_in(f, 0x42) == val;
+}
+
+/* pit_expect_msb() */
+static bool qpc_expect_msb(Fx *f, uint8_t val, uint64_t *tscp, uint64_t *deltap)
+{
+    uint64_t tsc = 0, prev_tsc = 0;
+    int count;
+
+    for (count = 0; count < 50000; count++) {
+        if (!qpc_verify_msb(f, val)) {
+            break;
+        }
+        prev_tsc = tsc;
+        tsc = qpc_rdtsc(f);
+        qpc_step(f, 3);                       /* the loop's other instructions */
+    }
+    *deltap = qpc_rdtsc(f) - prev_tsc;
+    *tscp = tsc;
+    return count > 5;
+}
+
+/* quick_pit_calibrate(): the TSC rate in kHz, or 0 when the fast calibration fails. */
+static uint64_t qpc_calibrate(Fx *f)
+{
+    const int max_iter = 50 * PIT_HZ / 1000 / 256;
+    uint64_t tsc, delta, d1, d2;
+
+    qpc_out(f, 0x61, (uint8_t)((qpc_in(f, 0x61) & ~0x02) | 0x01));
+    qpc_out(f, 0x43, 0xb0);
+    qpc_out(f, 0x42, 0xff);
+    qpc_out(f, 0x42, 0xff);
+    qpc_verify_msb(f, 0);                     /* "delay for a microsecond" */
+    if (!qpc_expect_msb(f, 0xff, &tsc, &d1)) {
+        return 0;
+    }
+    for (int i = 1; i <= max_iter; i++) {
+        if (!qpc_expect_msb(f, (uint8_t)(0xff - i), &delta, &d2)) {
+            return 0;
+        }
+        delta -= tsc;
+        if (i == 1 && d1 + d2 >= (delta * max_iter) >> 11) {
+            return 0;
+        }
+        if (d1 + d2 >= delta >> 11) {
+            continue;
+        }
+        if (!qpc_verify_msb(f, (uint8_t)(0xfe - i))) {
+            return 0;
+        }
+        return delta * PIT_HZ / ((uint64_t)i * 256 * 1000);
+    }
+    return 0;
+}
+
+/*
+ * A count written reads back at once, even in the same input-clock pulse as the write:
+ * the fast calibration succeeds whatever the phase of the write against the PIT clock.
+ */
+static void test_quick_calibrate(Fx *f, gconstpointer data)
+{
+    for (int64_t phase = 0; phase < 838; phase += 8) {
+        int64_t start = tick_ns(100000) + phase;
+        uint64_t khz;
+
+        if (vclock_now(&f->clock) > start) {
+            fx_teardown(f, NULL);
+            fx_init(f);
+        }
+        run_to(f, start);
+        khz = qpc_calibrate(f);
+        /* the TSC counts virtual ns: 1 GHz, within the calibration's 500 ppm */
+        g_assert_cmpuint(khz, >=, 1000000 - 500);
+        g_assert_cmpuint(khz, <=, 1000000 + 500);
+    }
+
+    /* the read in the write's own pulse: the new count, not the CE's old contents */
+    fx_teardown(f, NULL);
+    fx_init(f);
+    gate2(f, true);
+    program(f, 100, 0xb0, 0x1234);
+    g_assert_cmphex(count(f, 2), ==, 0x1234);
+    g_assert_false(out2(f));
+    at_tick(f, 101);                          /* loaded, not decremented */
+    g_assert_cmphex(count(f, 2), ==, 0x1234);
+    at_tick(f, 102);
+    g_assert_cmphex(count(f, 2), ==, 0x1233);
+    at_tick(f, 100 + 0x1234);
+    g_assert_false(out2(f));
+    at_tick(f, 101 + 0x1234);                 /* OUT still high N + 1 pulses after */
+    g_assert_true(out2(f));
+    /* the same for a mode 2 count and for a gate trigger */
+    program(f, 10000, 0x34, 500);
+    g_assert_cmpuint(count(f, 0), ==, 500);
+    program(f, 20000, 0xb2, 700);
+    at_tick(f, 20010);
+    gate2(f, false);
+    gate2(f, true);
+    g_assert_cmpuint(count(f, 2), ==, 700);
+    g_assert_true(out2(f));                   /* OUT falls at the load pulse */
+    at_tick(f, 20011);
+    g_assert_false(out2(f));
+    g_assert_cmpuint(count(f, 2), ==, 700);
+}
+
 static void test_port61(Fx *f, gconstpointer data)
 {
     g_assert_cmphex(in(f, 0x61) & 0x10, ==, 0);
@@ -666,6 +805,7 @@ int main(int argc, char **argv)
     ADD("readback", test_readback);
     ADD("irq0-rate", test_irq0_rate);
     ADD("calibrate", test_calibrate);
+    ADD("quick-calibrate", test_quick_calibrate);
     ADD("port61", test_port61);
     ADD("state", test_state);
 #undef ADD
