@@ -36,6 +36,14 @@ int64_t vclock_now(const VClock *c)
     return c->stopped ? c->stopped_at : vclock_running_now(c);
 }
 
+int64_t vclock_at(const VClock *c, uint64_t insns)
+{
+    if (c->mode != VCLOCK_INSNS || c->stopped || insns < c->insn_origin) {
+        return vclock_now(c);
+    }
+    return c->ns_origin + (int64_t)((insns - c->insn_origin) << c->shift);
+}
+
 /* Makes NS the virtual time now, as seen from the current instruction count or host time. */
 static void vclock_rebase(VClock *c, int64_t ns)
 {

@@ -50,6 +50,12 @@ void vclock_init(VClock *c, ClockMode mode, unsigned shift, const uint64_t *insn
 
 /* Virtual time now, in nanoseconds since the machine started (or was restored). */
 int64_t vclock_now(const VClock *c);
+/*
+ * Deterministic mode: virtual time when INSNS instructions had retired, for a reader in
+ * the middle of a block (the count runs ahead to the block's end there). Real time, or a
+ * count before the last warp: the time now.
+ */
+int64_t vclock_at(const VClock *c, uint64_t insns);
 
 /*
  * Virtual time is NS from now on (a restored machine continues its saved time): it

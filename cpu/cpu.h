@@ -165,8 +165,12 @@ typedef struct CpuHooks {
     void *opaque;
     /* The pending external interrupt's vector (the PIC's INTA cycle). */
     int (*irq_ack)(void *opaque);
-    /* RDTSC and the time-stamp counter: guest-visible time, from the virtual clock. */
-    uint64_t (*read_tsc)(void *opaque);
+    /*
+     * RDTSC and the time-stamp counter: guest-visible time, from the virtual clock, at the
+     * moment RETIRED instructions had retired (exact inside a block, so the value does not
+     * depend on where blocks or slices happen to end).
+     */
+    uint64_t (*read_tsc)(void *opaque, uint64_t retired);
     /*
      * The FERR# output: LEVEL follows the x87 status word's ES bit (an unmasked x87
      * exception is pending), whatever CR0.NE says, as on a P6. The board wires it to the

@@ -91,7 +91,7 @@ static bool valid_var(uint32_t index, uint64_t v)
 uint64_t tsc_clock(const CPUState *cpu, uint64_t retired)
 {
     if (cpu->hooks.read_tsc) {
-        return cpu->hooks.read_tsc(cpu->hooks.opaque);
+        return cpu->hooks.read_tsc(cpu->hooks.opaque, retired);
     }
     return retired;
 }

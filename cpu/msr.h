@@ -31,7 +31,7 @@
 
 /*
  * The time-stamp counter's clock before tsc_offset: the machine's read_tsc hook (the
- * virtual clock) or, without one, RETIRED: the count of guest instructions retired before
+ * virtual clock when RETIRED instructions had retired) or, without one, RETIRED: the count of guest instructions retired before
  * the reading instruction, so a bare machine stays deterministic and every read differs.
  */
 uint64_t tsc_clock(const CPUState *cpu, uint64_t retired);

@@ -31,5 +31,6 @@ gboolean cli_parse(const char *cmd, const char *params, const char *summary,
 
 int cmd_run(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "frontends/cli.h"
+#include "vm/replay.h"
 #include "vm/snapshot.h"
 #include "vm/vm.h"
 
@@ -27,6 +28,8 @@ typedef struct RunOptions {
     char *rtc;            /* --rtc */
     char *save_at;        /* --save-at INSNS:FILE */
     char *restore;        /* --restore FILE */
+    char *record;         /* --record FILE */
+    char *replay;         /* --replay FILE */
 } RunOptions;
 
 static void run_options_clear(RunOptions *o)
@@ -46,6 +49,8 @@ static void run_options_clear(RunOptions *o)
     g_free(o->rtc);
     g_free(o->save_at);
     g_free(o->restore);
+    g_free(o->record);
+    g_free(o->replay);
 }
 
 /* Applies -d and -D to the machine's log. Returns an exit status, or -1 to go on. */
@@ -111,6 +116,34 @@ static bool run_check_restore(const RunOptions *o)
         cli_error("run: --restore takes the guest from the snapshot: drop --%s",
                   o->flat ? "flat" : o->kernel ? "kernel" : o->bios ? "bios" :
                   o->append ? "append" : o->modules ? "module" : "initrd");
+        return false;
+    }
+    return true;
+}
+
+/* --record and --replay run on the deterministic clock; --replay takes its settings from the log. */
+static bool run_check_replay(const RunOptions *o, MachineConfig *cfg)
+{
+    g_autoptr(GError) err = NULL;
+
+    if (o->record && o->replay) {
+        cli_error("run: --record and --replay cannot be combined");
+        return false;
+    }
+    if (!o->record && !o->replay) {
+        return true;
+    }
+    if (o->clock && cfg->clock_mode != VCLOCK_INSNS) {
+        cli_error("run: --%s needs the deterministic clock (--clock insns)",
+                  o->record ? "record" : "replay");
+        return false;
+    }
+    if (!o->clock) {
+        cfg->clock_mode = VCLOCK_INSNS;
+        cfg->clock_shift = RUN_DEFAULT_SHIFT;
+    }
+    if (o->replay && !replay_read_setup(o->replay, cfg, &err)) {
+        cli_error("run: --replay: %s", err->message);
         return false;
     }
     return true;
@@ -286,7 +319,8 @@ static int run_config(const RunOptions *o, MachineConfig *cfg)
         .max_insns = (uint64_t)o->max_insns,
         .no_reboot = o->no_reboot,
     };
-    if (!run_config_board(o, cfg) || !run_parse_save_at(o->save_at, cfg)) {
+    if (!run_config_board(o, cfg) || !run_parse_save_at(o->save_at, cfg) ||
+        !run_check_replay(o, cfg)) {
         return CLI_EXIT_USAGE;
     }
     return -1;
@@ -318,6 +352,33 @@ static int run_config_restore(const RunOptions *o, MachineConfig *cfg, GPtrArray
     return -1;
 }
 
+/* Builds the machine, restores it, starts recording or replaying, and runs it. */
+static int run_machine(Machine *m, const RunOptions *o, MachineConfig *cfg)
+{
+    g_autoptr(GError) err = NULL;
+    const char *log = o->record ? o->record : o->replay;
+    int status;
+
+    if (!machine_init(m, cfg, &err) || (o->restore && !snapshot_load(m, cfg, o->restore, &err))) {
+        cli_error("run: %s%s", o->restore ? "--restore: " : "", err->message);
+        return CLI_EXIT_USAGE;
+    }
+    if (log) {
+        m->replay = replay_open(o->record ? REPLAY_RECORD : REPLAY_PLAY, m, cfg, log, &err);
+        if (!m->replay) {
+            cli_error("run: --%s: %s", o->record ? "record" : "replay", err->message);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    status = machine_main(m, cfg);
+    if (m->replay && !replay_finish(m->replay)) {
+        status = MACHINE_EXIT_DIVERGED;
+    }
+    replay_close(m->replay);
+    m->replay = NULL;
+    return status;
+}
+
 int cmd_run(int argc, char **argv)
 {
     RunOptions o = { .memory_mib = -1 };
@@ -344,6 +405,11 @@ int cmd_run(int argc, char **argv)
           "Write a snapshot to FILE once N instructions have retired, and go on", "N:FILE" },
         { "restore", 0, 0, G_OPTION_ARG_FILENAME, &o.restore,
           "Start from a snapshot (the guest and machine come from the file)", "FILE" },
+        { "record", 0, 0, G_OPTION_ARG_FILENAME, &o.record,
+          "Log every input with its instruction count, and checkpoints, to FILE", "FILE" },
+        { "replay", 0, 0, G_OPTION_ARG_FILENAME, &o.replay,
+          "Feed the inputs logged in FILE at their counts (host input ignored), checking "
+          "the checkpoints", "FILE" },
         { "max-insns", 0, 0, G_OPTION_ARG_INT64, &o.max_insns,
           "Stop after N guest instructions (exit status 4)", "N" },
         { "no-reboot", 0, 0, G_OPTION_ARG_NONE, &o.no_reboot,
@@ -364,7 +430,6 @@ int cmd_run(int argc, char **argv)
           "Write logs and traces to FILE instead of stderr", "FILE" },
         { NULL },
     };
-    g_autoptr(GError) err = NULL;
     MachineConfig cfg;
     GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
     Machine *m;
@@ -391,13 +456,7 @@ int cmd_run(int argc, char **argv)
         status = run_config_restore(&o, &cfg, keep);
     }
     if (status < 0) {
-        if (machine_init(m, &cfg, &err) &&
-            (!o.restore || snapshot_load(m, &cfg, o.restore, &err))) {
-            status = machine_main(m, &cfg);
-        } else {
-            cli_error("run: %s%s", o.restore ? "--restore: " : "", err->message);
-            status = CLI_EXIT_USAGE;
-        }
+        status = run_machine(m, &o, &cfg);
     }
     machine_free(m);
     run_options_clear(&o);

@@ -12,6 +12,7 @@
 static const CliCommand commands[] = {
     { "run", "boot a guest in this process, in the foreground", cmd_run },
     { "snapshot", "show a snapshot file's contents, or compare two", cmd_snapshot },
+    { "replay", "list the events of a record/replay log", cmd_replay },
 };
 
 void cli_error(const char *fmt, ...)

@@ -23,6 +23,7 @@ typedef enum DirtyClient {
     DIRTY_VGA,
     DIRTY_CODE,
     DIRTY_MIGRATION,
+    DIRTY_REPLAY,       /* record/replay checkpoints hash the pages written in between */
     DIRTY_NCLIENTS,
 } DirtyClient;
 

@@ -46,6 +46,15 @@ expect "run --save-at without a file" 2 '' 1 -- run --save-at 1000 --flat "$0"
 expect "run --save-at bad count" 2 '' 1 -- run --save-at x:/tmp/f --flat "$0"
 expect "run --restore with --kernel" 2 '' 1 -- run --restore "$0" --kernel "$0"
 expect "run --restore missing file" 2 '' 1 -- run --restore /nonexistent/snap
+expect "run --record with --replay" 2 '' 1 -- run --record /tmp/x --replay /tmp/y --flat "$0"
+expect "run --record on the real-time clock" 2 '' 1 -- run --record /tmp/x --clock realtime \
+    --flat "$0"
+expect "run --replay missing log" 2 '' 1 -- run --replay /nonexistent/log --flat "$0"
+expect "run --replay not a log" 2 '' 1 -- run --replay "$0" --flat "$0"
+expect "run --record into a missing folder" 2 '' 1 -- run --record /nonexistent-dir/log \
+    --flat "$0"
+expect "replay without arguments" 2 '' 1 -- replay
+expect "replay info not a log" 2 '' 1 -- replay info "$0"
 expect "snapshot without arguments" 2 '' 1 -- snapshot
 expect "snapshot info not a snapshot" 2 '' 1 -- snapshot info "$0"
 expect "run --bios missing file" 2 '' 1 -- run --bios /nonexistent/bios.bin

@@ -3,10 +3,11 @@
 # by scripts/guest-linux.sh) on the PC board with the deterministic clock, types commands
 # into its serial shell once the prompt is up (uname, md5sum of a generated file, an awk
 # floating-point computation (BusyBox's awk has no libm: products and quotients only),
-# /proc/interrupts), reboots it, and expects wirt to end
-# cleanly. Runs twice: the serial logs must be byte-identical up to the shell prompt
-# (after it, when the typed input arrives depends on the host until record/replay lands).
-# Speaks TAP; skips when the guest is absent.
+# /proc/interrupts), reboots it, and expects wirt to end cleanly. That run is recorded
+# (--record); a replay of the log with no input must print the same bytes, all of them;
+# a replay saved to a snapshot in the middle and continued from the snapshot in a new
+# process must too; and a log with one typed byte changed must make the replay stop with
+# a divergence report. Speaks TAP; skips when the guest is absent.
 # Usage: linux-boot.sh WIRT GUEST-DIR
 wirt=$1 dir=$2
 if [ ! -f "$dir/vmlinuz" ] || [ ! -f "$dir/initrd.img" ]; then
@@ -37,23 +38,46 @@ type_commands() {
     done
 }
 
-boot() {
-    mkfifo "$tmp/in.$1"
-    : >"$tmp/out.$1"
-    type_commands "$tmp/out.$1" "$tmp/done.$1" >"$tmp/in.$1" 2>/dev/null &
-    typist=$!
+guest() {    # guest NAME ARGS...: the guest with its output in out.NAME, err.NAME
+    name=$1
+    shift
     "$wirt" run --kernel "$dir/vmlinuz" --initrd "$dir/initrd.img" \
         --append "console=ttyS0 nolapic" -m 128 --clock insns --serial stdio --no-reboot \
-        --max-insns 60000000000 <"$tmp/in.$1" >"$tmp/out.$1" 2>"$tmp/err.$1"
+        --max-insns 60000000000 "$@" >"$tmp/out.$name" 2>"$tmp/err.$name"
+}
+
+boot() {    # the recorded run, typed into
+    mkfifo "$tmp/in.a"
+    : >"$tmp/out.a"
+    type_commands "$tmp/out.a" "$tmp/done.a" >"$tmp/in.a" 2>/dev/null &
+    typist=$!
+    guest a --record "$tmp/a.log" <"$tmp/in.a"
     status=$?
-    touch "$tmp/done.$1"
+    touch "$tmp/done.a"
     wait "$typist"
     return $status
 }
 
-boot a; sa=$?
-boot b; sb=$?
-echo "1..7"
+boot; sa=$?
+guest b --replay "$tmp/a.log" </dev/null; sb=$?
+# The end of the recording, and a point in the middle of the typed commands.
+end=$("$wirt" replay info "$tmp/a.log" | awk '$2 == "end" { print $4 }')
+mid=$("$wirt" replay info "$tmp/a.log" | awk '$2 == "serial" { n++; if (n == 40) print $4 }')
+mid=$((${mid:-1} + 1000))
+guest c --replay "$tmp/a.log" --save-at "$mid:$tmp/mid.snap" --max-insns "$mid" </dev/null
+"$wirt" run --restore "$tmp/mid.snap" --replay "$tmp/a.log" --serial stdio --no-reboot \
+    </dev/null >"$tmp/out.d" 2>"$tmp/err.d"
+sd=$?
+# One typed byte changed: the first 'u' of "uname -a" becomes 'v'.
+off=$("$wirt" replay info "$tmp/a.log" | awk '$2 == "serial" && $8 == "0x75" { print $1; exit }')
+cp "$tmp/a.log" "$tmp/e.log"
+printf 'v' | dd of="$tmp/e.log" bs=1 seek=$((${off:-0} + 18)) conv=notrunc 2>/dev/null
+guest e --replay "$tmp/e.log" </dev/null; se=$?
+# The snapshot restored and saved again at once: every field and page as it was.
+"$wirt" run --restore "$tmp/mid.snap" --serial none --save-at "0:$tmp/again.snap" \
+    --max-insns 1 >/dev/null 2>&1
+"$wirt" snapshot diff "$tmp/mid.snap" "$tmp/again.snap" >"$tmp/diff.out"; sdiff=$?
+echo "1..10"
 n=0 fail=0
 check() {
     n=$((n + 1))
@@ -67,10 +91,17 @@ grep -q "^Linux .* i686" "$a"; check $? "uname -a"
 grep -q "^ea4d0a24dabcaa11f9aa979b872d162b  /tmp/f" "$a"; check $? "md5sum of seq 1 2000"
 grep -q "^awk 494.611558" "$a"; check $? "awk floating point through the x87"
 grep -q "timer" "$a"; check $? "/proc/interrupts lists the timer"
-sed '/wirt guest ready/q' "$a" >"$tmp/boot.a"
-sed '/wirt guest ready/q' "$tmp/out.b" >"$tmp/boot.b"
-[ "$sb" -eq 0 ] && cmp -s "$tmp/boot.a" "$tmp/boot.b"
-check $? "two deterministic boots print the same bytes up to the shell"
+[ "$sb" -eq 0 ] && cmp -s "$a" "$tmp/out.b"
+check $? "the replay with no input prints the same bytes (exit $sb)"
+cat "$tmp/out.c" "$tmp/out.d" | cmp -s - "$a" && [ "$sd" -eq 0 ]
+check $? "saved at instruction $mid of $end while replaying, restored and replayed on: the same bytes"
+[ "$se" -eq 6 ] && grep -q "replay diverged at instruction" "$tmp/err.e"
+check $? "a changed byte in the log: the replay stops with a divergence report (exit $se)"
+[ "$sdiff" -eq 0 ]; check $? "the snapshot restored and saved again: no field or RAM page differs"
+sed 's/^/# /' "$tmp/diff.out" | head -n 5
+grep "saved a snapshot" "$tmp/err.c" | sed 's/^/# /'
+ls -l "$tmp/a.log" "$tmp/mid.snap" | awk '{ print "# " $5 " bytes " $NF }'
+grep -A3 "replay diverged" "$tmp/err.e" | sed 's/^/# /'
 tail -n 12 "$a" | sed 's/^/# /'
 tail -n 2 "$tmp/err.a" | sed 's/^/# stderr: /'
 exit $fail

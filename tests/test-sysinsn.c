@@ -609,7 +609,7 @@ static void test_rdtsc_monotonic(void)
     machine_free(m);
 }
 
-static uint64_t fake_clock(void *opaque)
+static uint64_t fake_clock(void *opaque, uint64_t retired)
 {
     uint64_t *t = opaque;
     *t += 100;

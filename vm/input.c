@@ -9,11 +9,17 @@
 #include <string.h>
 #include <time.h>
 
-void input_init(Input *in, const uint64_t *insns, Log *log)
+void input_init(Input *in, const uint64_t *insns, const VClock *clock, Log *log)
 {
     memset(in, 0, sizeof(*in));
     in->insns = insns;
+    in->clock = clock;
     in->log = log;
+}
+
+void input_set_tap(Input *in, const InputTap *tap)
+{
+    in->tap = *tap;
 }
 
 void input_attach_serial(Input *in, unsigned port, Uart *u)
@@ -32,7 +38,7 @@ size_t input_serial_room(const Input *in, unsigned port)
 void input_serial_offer(Input *in, unsigned port, const uint8_t *buf, size_t len)
 {
     InputQueue *q = &in->serial_q[port];
-    size_t n = MIN(len, input_serial_room(in, port));
+    size_t n = in->tap.peek ? 0 : MIN(len, input_serial_room(in, port));   /* replay: dropped */
 
     for (size_t i = 0; i < n; i++) {
         q->buf[(q->head + q->len) % INPUT_QUEUE_SIZE] = buf[i];
@@ -40,8 +46,21 @@ void input_serial_offer(Input *in, unsigned port, const uint8_t *buf, size_t len
     }
 }
 
+/* Replaying: the next logged event, when it is stamped now. */
+static const InputEvent *input_logged_due(const Input *in)
+{
+    const InputEvent *ev = in->tap.peek(in->tap.opaque);
+    if (ev && ev->insns == *in->insns && ev->vtime == vclock_now(in->clock)) {
+        return ev;
+    }
+    return NULL;
+}
+
 bool input_pending(const Input *in)
 {
+    if (in->tap.peek) {
+        return input_logged_due(in) != NULL;
+    }
     for (unsigned i = 0; i < INPUT_SERIAL_PORTS; i++) {
         if (in->serial_q[i].len) {
             return true;
@@ -55,6 +74,13 @@ static void input_stamp(Input *in, const char *what, unsigned port, uint8_t byte
 {
     in->events++;
     in->last_stamp = *in->insns;
+    if (in->tap.record) {
+        InputEvent ev = {
+            .insns = *in->insns, .vtime = vclock_now(in->clock), .port = (uint8_t)port - 1,
+            .byte = byte,
+        };
+        in->tap.record(in->tap.opaque, &ev);
+    }
     log_trace(in->log, LOG_IO, "input: %s%u 0x%02x at insn %" PRIu64 "\n", what, port,
               byte, in->last_stamp);
 }
@@ -88,9 +114,32 @@ static bool input_deliver_serial(Input *in, unsigned port)
     return any;
 }
 
+/* Replaying: the events logged for now go in; one the device cannot take is a divergence. */
+static bool input_deliver_logged(Input *in)
+{
+    const InputEvent *ev;
+    bool any = false;
+
+    while ((ev = input_logged_due(in))) {
+        Uart *u = ev->port < INPUT_SERIAL_PORTS ? in->serial[ev->port] : NULL;
+        uint8_t byte = ev->byte;
+        if (!input_serial_ready(u) || uart_receive(u, &byte, 1) != 1) {
+            in->tap.refused(in->tap.opaque, ev);
+            return any;
+        }
+        input_stamp(in, "com", ev->port + 1u, byte);
+        in->tap.consume(in->tap.opaque);
+        any = true;
+    }
+    return any;
+}
+
 bool input_deliver(Input *in)
 {
     bool any = false;
+    if (in->tap.peek) {
+        return input_deliver_logged(in);
+    }
     for (unsigned i = 0; i < INPUT_SERIAL_PORTS; i++) {
         any |= input_deliver_serial(in, i);
     }
@@ -127,6 +176,7 @@ int64_t input_rtc_start(Input *in, InputRtcBase base, int64_t date, bool determi
     }
     in->events++;
     in->last_stamp = *in->insns;
+    in->rtc_start = sec;
     log_trace(in->log, LOG_IO, "input: rtc start %" PRId64 " at insn %" PRIu64 "\n", sec,
               in->last_stamp);
     return sec;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/state.h"
 #include "hw/uart16550.h"
@@ -36,16 +37,41 @@ typedef struct InputQueue {
     uint32_t head, len;
 } InputQueue;
 
+/* One input as it reaches the guest: a byte into serial port PORT at a stamp. */
+typedef struct InputEvent {
+    uint64_t insns;         /* retired instructions when it arrives */
+    int64_t vtime;          /* virtual time then (a halted guest's time moves alone) */
+    uint8_t port;
+    uint8_t byte;
+} InputEvent;
+
+/*
+ * Record/replay's hold on the funnel (vm/replay.c). Recording: RECORD sees every event
+ * delivered. Replaying: host input is dropped, and the events PEEK hands out are
+ * delivered at exactly their stamps; REFUSED is told when the device cannot take one
+ * (the guest has diverged from the recording).
+ */
+typedef struct InputTap {
+    void *opaque;
+    void (*record)(void *opaque, const InputEvent *ev);
+    const InputEvent *(*peek)(void *opaque);
+    void (*consume)(void *opaque);
+    void (*refused)(void *opaque, const InputEvent *ev);
+} InputTap;
+
 typedef struct Input {
     const uint64_t *insns;  /* the CPU's retired-instruction count: the stamp */
+    const VClock *clock;    /* virtual time, the stamp's second half */
+    InputTap tap;
     Log *log;
     Uart *serial[INPUT_SERIAL_PORTS];   /* NULL: no such port */
     InputQueue serial_q[INPUT_SERIAL_PORTS];
     uint64_t events;        /* inputs delivered to the guest so far */
     uint64_t last_stamp;    /* the stamp of the last one */
+    int64_t rtc_start;      /* what input_rtc_start returned */
 } Input;
 
-void input_init(Input *in, const uint64_t *insns, Log *log);
+void input_init(Input *in, const uint64_t *insns, const VClock *clock, Log *log);
 extern const StateDesc input_state_desc;
 /* Serial port PORT (0 = COM1) is U. */
 void input_attach_serial(Input *in, unsigned port, Uart *u);
@@ -54,10 +80,15 @@ void input_attach_serial(Input *in, unsigned port, Uart *u);
 size_t input_serial_room(const Input *in, unsigned port);
 /* A back-end hands over LEN bytes (at most the room); they reach the UART when it has room. */
 void input_serial_offer(Input *in, unsigned port, const uint8_t *buf, size_t len);
-/* Queued input not yet delivered. */
+/* Queued input not yet delivered (replaying: a logged event is due now). */
 bool input_pending(const Input *in);
-/* Pushes queued input into the devices that can take it now. Returns whether any went. */
+/*
+ * Pushes queued input into the devices that can take it now (replaying: the logged events
+ * stamped now). Returns whether any went.
+ */
 bool input_deliver(Input *in);
+/* Hands the funnel to record/replay (a zeroed TAP hands it back). */
+void input_set_tap(Input *in, const InputTap *tap);
 
 /*
  * The RTC's start time in Unix seconds (local time shifted as the guest should see it).

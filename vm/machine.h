@@ -48,6 +48,7 @@ typedef struct MachineConfig {
 enum {
     MACHINE_EXIT_SHUTDOWN = 0,   /* halted for good, or reset with --no-reboot */
     MACHINE_EXIT_LIMIT = 4,      /* --max-insns reached */
+    MACHINE_EXIT_DIVERGED = 6,   /* --replay: the guest left the recording's path */
 };
 
 typedef struct Machine {
@@ -80,6 +81,7 @@ typedef struct Machine {
     GBytes *bios_image;     /* --bios: mapped at 4 GiB; its low copy reloaded on reset */
     struct MultibootImage *kernel; /* --kernel and its modules, reloaded on reset */
     struct BzImage *linux_kernel;  /* --kernel (a bzImage) and --initrd, likewise */
+    struct Replay *replay;  /* --record or --replay (vm/replay.h); NULL otherwise */
     bool stop;              /* a device asked to end the run */
     int exit_status;
 } Machine;

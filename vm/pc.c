@@ -30,10 +30,10 @@ static void pc_ferr(void *opaque, bool level)
     pic_set_irq(&m->pic, 13, level);
 }
 
-static uint64_t pc_read_tsc(void *opaque)
+static uint64_t pc_read_tsc(void *opaque, uint64_t retired)
 {
     Machine *m = opaque;
-    return (uint64_t)vclock_now(&m->clock);
+    return (uint64_t)vclock_at(&m->clock, retired);
 }
 
 static IrqLine pc_pic_line(Machine *m, int irq)

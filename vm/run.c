@@ -11,6 +11,7 @@
 
 #include "translate/translate.h"
 #include "vm/chardev.h"
+#include "vm/replay.h"
 #include "vm/snapshot.h"
 
 /*
@@ -67,6 +68,12 @@ static void run_poll_input(Run *r)
 /* Whether a back-end may still produce input (queued input is delivered before a halt). */
 static bool run_has_input(const Machine *m)
 {
+    uint64_t insns;
+    int64_t vtime;
+
+    if (m->replay && m->input.tap.peek) {   /* replaying: only the log counts */
+        return replay_next_stamp(m->replay, &insns, &vtime);
+    }
     for (unsigned i = 0; i < MACHINE_SERIAL_PORTS; i++) {
         if (chardev_has_input(m->serial[i])) {
             return true;
@@ -115,7 +122,20 @@ static int run_idle(Run *r)
 {
     Machine *m = r->m;
     int64_t deadline = vclock_next_deadline(&m->clock);
+    uint64_t ei;
+    int64_t et;
 
+    if (m->replay && m->input.tap.peek && replay_next_stamp(m->replay, &ei, &et)) {
+        if (ei != m->cpu.stats.insns && deadline == INT64_MAX) {
+            fprintf(stderr, "wirt: replay diverged at instruction %" G_GUINT64_FORMAT ": the "
+                    "guest halted with nothing to wake it, the log has input at %"
+                    G_GUINT64_FORMAT "\n", m->cpu.stats.insns, ei);
+            return MACHINE_EXIT_DIVERGED;
+        }
+        if (ei == m->cpu.stats.insns) {
+            deadline = MIN(deadline, et);   /* the logged input wakes it at its time */
+        }
+    }
     if (deadline == INT64_MAX && !run_has_input(m)) {
         run_report_halt(m, "with nothing left to wake it");
         return MACHINE_EXIT_SHUTDOWN;
@@ -172,6 +192,9 @@ static uint64_t run_budget(const Run *r)
     if (r->save_at != UINT64_MAX) {
         budget = MIN(budget, r->save_at - r->m->cpu.stats.insns);
     }
+    if (r->m->replay) {
+        budget = replay_budget(r->m->replay, budget);
+    }
     return budget;
 }
 
@@ -223,10 +246,21 @@ static int run_slice(Run *r)
     int status;
     CpuExit e;
 
+    if (m->replay && !replay_step(m->replay)) {
+        return MACHINE_EXIT_DIVERGED;
+    }
+    if (m->replay && replay_at_end(m->replay)) {
+        fprintf(stderr, "wirt: replay: the recording ends at instruction %" G_GUINT64_FORMAT
+                "\n", before);
+        return MACHINE_EXIT_SHUTDOWN;
+    }
     if (before >= r->save_at) {
         run_save(r);    /* before this point's input, which a restore then receives */
     }
     status = run_check_host(r);
+    if (m->replay && replay_diverged(m->replay)) {
+        return MACHINE_EXIT_DIVERGED;
+    }
 
     if (status >= 0) {
         return status;

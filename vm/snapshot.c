@@ -455,9 +455,8 @@ static bool ram_decode(const FileSection *s, uint64_t size, uint8_t *out)
     return at == pages;
 }
 
-/* The header's configuration must be the machine's. */
-static bool snapfile_check_config(const SnapFile *f, Machine *m, const MachineConfig *cfg,
-                                  GError **err)
+bool snapshot_config_matches(GKeyFile *theirs, Machine *m, const MachineConfig *cfg,
+                             const char *path, GError **err)
 {
     g_autoptr(GKeyFile) mine = g_key_file_new();
     gsize len;
@@ -468,16 +467,21 @@ static bool snapfile_check_config(const SnapFile *f, Machine *m, const MachineCo
 
     g_key_file_load_from_data(mine, text, len, G_KEY_FILE_NONE, NULL);
     for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
-        g_autofree char *a = g_key_file_get_value(f->config, "machine", keys[i], NULL);
+        g_autofree char *a = g_key_file_get_value(theirs, "machine", keys[i], NULL);
         g_autofree char *b = g_key_file_get_value(mine, "machine", keys[i], NULL);
         if (g_strcmp0(a, b)) {
-            g_set_error(err, SNAPSHOT_ERROR, SNAPSHOT_ERROR_CONFIG, "%s: taken on another "
-                        "machine configuration: %s is %s there, %s here", f->path, keys[i],
+            g_set_error(err, SNAPSHOT_ERROR, SNAPSHOT_ERROR_CONFIG, "%s: made on another "
+                        "machine configuration: %s is %s there, %s here", path, keys[i],
                         a ? a : "(none)", b ? b : "(none)");
             return false;
         }
     }
     return true;
+}
+
+char *snapshot_config_text(Machine *m, const MachineConfig *cfg, gsize *len)
+{
+    return config_text(m, cfg, len);
 }
 
 /* Every section this machine has must be in the file, with its version and size. */
@@ -562,7 +566,8 @@ bool snapshot_load(Machine *m, const MachineConfig *cfg, const char *path, GErro
     SnapshotSection sec[SNAP_MAX_SECTIONS];
     unsigned n = snapshot_sections(m, sec, SNAP_MAX_SECTIONS);
     RamImages ri = { { NULL } };
-    bool ok = snapfile_open(&f, path, err) && snapfile_check_config(&f, m, cfg, err) &&
+    bool ok = snapfile_open(&f, path, err) &&
+              snapshot_config_matches(f.config, m, cfg, path, err) &&
               snapfile_check_sections(&f, sec, n, err) && snapfile_decode_ram(&f, m, &ri, err);
 
     if (ok) {

@@ -51,6 +51,14 @@ bool snapshot_read_config(const char *path, MachineConfig *cfg, GPtrArray *keep,
  */
 bool snapshot_load(Machine *m, const MachineConfig *cfg, const char *path, GError **err);
 
+/*
+ * The machine configuration as a snapshot header writes it (a GLib key file), and the
+ * check that THEIRS (a snapshot's or a replay log's, from PATH) describes M and CFG.
+ */
+char *snapshot_config_text(Machine *m, const MachineConfig *cfg, gsize *len);
+bool snapshot_config_matches(GKeyFile *theirs, Machine *m, const MachineConfig *cfg,
+                             const char *path, GError **err);
+
 /* A section's bytes, for the inspection tools (wirt snapshot info/diff). */
 typedef void (*SnapshotSectionFn)(void *ctx, const char *name, const uint8_t *data,
                                   size_t len);
