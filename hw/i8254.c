@@ -499,10 +499,31 @@ bool pit_out_level(void *opaque, int n)
 
 /* --- ports --- */
 
+/*
+ * Before the guest looks at or changes the PIT: every OUT line driven up to now. The
+ * timer that drives an edge runs only between slices (or after the instruction that
+ * reaches its deadline), so without this a read-back could show OUT high while IRQ 0 was
+ * not yet raised; the pin and its status bit are one wire.
+ */
+static void pit_sync(Pit *p)
+{
+    int64_t now = pit_now(p);
+
+    for (int i = 0; i < PIT_COUNTERS; i++) {
+        PitCounter *c = &p->c[i];
+        if (ctr_wired(c) && c->line_tick < now) {
+            ctr_catch_up(c, now);
+            ctr_rearm(c);
+        }
+    }
+}
+
 static uint32_t pit_read(void *opaque, uint16_t port, unsigned size)
 {
     Pit *p = opaque;
     int i = port & 3;
+
+    pit_sync(p);
     return i < PIT_COUNTERS ? ctr_read(&p->c[i]) : 0xff;  /* the control port is write-only */
 }
 
@@ -511,6 +532,7 @@ static void pit_write(void *opaque, uint16_t port, uint32_t value, unsigned size
     Pit *p = opaque;
     int i = port & 3;
 
+    pit_sync(p);
     if (i < PIT_COUNTERS) {
         ctr_write(&p->c[i], (uint8_t)value);
     } else {

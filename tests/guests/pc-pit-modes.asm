@@ -23,7 +23,6 @@
 ; The input clock is only seen through counts: waits are counted in changes of the
 ; refresh bit (port 0x61 bit 4, one per 15.085 us) or in counter 2's clocks, and checks
 ; that need a window of time retry (see RETRY), so they hold on the real-time clock too.
-; Counter 0's OUT and IRQ 0 in step is a disabled check (PIT_OUT_IRQ_IN_STEP, below).
 %include "harness.inc"
 bits 16
 org 0x7c00
@@ -836,14 +835,8 @@ main:
     OUTB PORT61, 0
 
     ; --- Counter 0 on IRQ 0 ---
-%ifdef PIT_OUT_IRQ_IN_STEP
     ; Status bit 7 is the OUT pin (8254 datasheet, "Status byte"), and IRQ 0 is that pin: once
-    ; a read-back shows OUT high, the PIC has latched the rising edge. Disabled (assemble with
-    ; -DPIT_OUT_IRQ_IN_STEP): hw/i8254.c computes the status from the time the reading
-    ; instruction sees, but drives the OUT line only from its timer, which fires after that
-    ; instruction (deterministic clock) or at the end of the slice (real-time clock); here the
-    ; IRR lags the status in about half the tries on the deterministic clock, in all of them
-    ; on the real-time clock.
+    ; a read-back shows OUT high, the PIC has latched the rising edge.
     mov di, 20
 .in_step:
     OUTB PIT_CMD, 0x30                  ; mode 0: OUT low
@@ -860,7 +853,6 @@ main:
     EXPECT nz, "counter 0's status shows OUT high: IRQ 0 requested at the PIC (IRR bit 0)"
     dec di
     jnz .in_step
-%endif
     mov word [ticks], 0
     OUTB PIT_CMD, 0x30                  ; mode 0: OUT (IRQ 0) low
     PIC_INIT                            ; forgets the edges of counter 0's mode 2 above
