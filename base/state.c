@@ -84,8 +84,8 @@ static void image_put(StateImage *im, StateType type, void *value)
 
     if (type == ST_TIMER) {
         const Timer *t = value;
-        buf[0] = t->armed;
-        st64_le(buf + 1, (uint64_t)t->deadline);
+        buf[0] = t->armed;      /* an idle timer's stale deadline is not state: 0 */
+        st64_le(buf + 1, t->armed ? (uint64_t)t->deadline : 0);
     } else if (type == ST_BOOL) {
         buf[0] = *(const bool *)value;
     } else {

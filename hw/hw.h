@@ -6,6 +6,7 @@
 #ifndef WIRT_HW_HW_H
 #define WIRT_HW_HW_H
 
+#include "hw/acpi_pm.h"
 #include "hw/debugcon.h"
 #include "hw/debugexit.h"
 #include "hw/i8042.h"

@@ -3,7 +3,8 @@
 # by scripts/guest-linux.sh) on the PC board with the deterministic clock, types commands
 # into its serial shell once the prompt is up (uname, md5sum of a generated file, an awk
 # floating-point computation (BusyBox's awk has no libm: products and quotients only),
-# /proc/interrupts), reboots it, and expects wirt to end cleanly. That run is recorded
+# /proc/interrupts), reboots it, and expects wirt to end cleanly; the kernel must have
+# found the ACPI tables and kept the TSC as its clocksource. That run is recorded
 # (--record); a replay of the log with no input must print the same bytes, all of them;
 # a replay saved to a snapshot in the middle and continued from the snapshot in a new
 # process must too; and a log with one typed byte changed must make the replay stop with
@@ -77,7 +78,7 @@ guest e --replay "$tmp/e.log" </dev/null; se=$?
 "$wirt" run --restore "$tmp/mid.snap" --serial none --save-at "0:$tmp/again.snap" \
     --max-insns 1 >/dev/null 2>&1
 "$wirt" snapshot diff "$tmp/mid.snap" "$tmp/again.snap" >"$tmp/diff.out"; sdiff=$?
-echo "1..10"
+echo "1..12"
 n=0 fail=0
 check() {
     n=$((n + 1))
@@ -91,6 +92,9 @@ grep -q "^Linux .* i686" "$a"; check $? "uname -a"
 grep -q "^ea4d0a24dabcaa11f9aa979b872d162b  /tmp/f" "$a"; check $? "md5sum of seq 1 2000"
 grep -q "^awk 494.611558" "$a"; check $? "awk floating point through the x87"
 grep -q "timer" "$a"; check $? "/proc/interrupts lists the timer"
+grep -q "ACPI: PM: (supports S0 S5)" "$a"; check $? "ACPI: the kernel finds the tables and S5"
+grep -Eq "Switched to clocksource tsc([^-]|$)" "$a" && ! grep -q "TSC unstable" "$a"
+check $? "the TSC stays the clocksource (the ACPI PM timer is the watchdog)"
 [ "$sb" -eq 0 ] && cmp -s "$a" "$tmp/out.b"
 check $? "the replay with no input prints the same bytes (exit $sb)"
 cat "$tmp/out.c" "$tmp/out.d" | cmp -s - "$a" && [ "$sd" -eq 0 ]

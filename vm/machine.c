@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "translate/translate.h"
+#include "vm/acpi.h"
 #include "vm/bios.h"
 #include "vm/bzimage.h"
 #include "vm/chardev.h"
@@ -241,13 +242,25 @@ static bool machine_load_bios(Machine *m, const MachineConfig *cfg, GError **err
     return true;
 }
 
+/* A kernel booted directly on the PC finds the ACPI tables a firmware would have left. */
+static void machine_firmware_tables(Machine *m)
+{
+    if (m->board == MACHINE_BOARD_PC) {
+        acpi_build_tables(&m->pm);
+    }
+}
+
 bool machine_load_boot(Machine *m, const MachineConfig *cfg, GError **err)
 {
     if (cfg->bios_path) {
         return machine_load_bios(m, cfg, err);
     }
     if (cfg->kernel_path) {
-        return machine_load_kernel(m, cfg, err);
+        if (!machine_load_kernel(m, cfg, err)) {
+            return false;
+        }
+        machine_firmware_tables(m);
+        return true;
     }
     return machine_load_flat(m, cfg, err);
 }
@@ -275,6 +288,7 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
         fprintf(stderr, "wirt: reset: %s\n", err->message);
         return false;
     }
+    machine_firmware_tables(m);
     return true;
 }
 

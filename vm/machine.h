@@ -73,6 +73,7 @@ typedef struct Machine {
     struct Chardev *serial[MACHINE_SERIAL_PORTS]; /* their back-ends (vm/chardev.h) */
     I8042 kbc;
     Port80 port80;
+    AcpiPm acpi;            /* PM registers at 0x600, SCI on IRQ 9 (tables: vm/acpi.c) */
     bool a20_in[2];         /* A20 requests: MACHINE_A20_PORT92, MACHINE_A20_KBC; ORed */
     Input input;            /* the input funnel (vm/input.h) */
     void (*reset_devices)(struct Machine *m); /* the board's devices back to power-on */

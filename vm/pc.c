@@ -7,6 +7,7 @@
  */
 #include "vm/pc.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "vm/chardev.h"
@@ -64,6 +65,18 @@ static void pc_reset_devices(Machine *m)
     i8042_reset(&m->kbc);
     port92_reset(&m->port92);
     port80_reset(&m->port80);
+    acpi_pm_reset(&m->acpi);
+}
+
+/* ACPI S5: the guest turned the machine off. */
+static void pc_power_off(void *opaque)
+{
+    Machine *m = opaque;
+
+    fprintf(stderr, "wirt: the guest powered off (ACPI S5)\n");
+    m->stop = true;
+    m->exit_status = MACHINE_EXIT_SHUTDOWN;
+    cpu_request_exit(&m->cpu);
 }
 
 /* Interrupt controller, timers and the RTC with its memory-size bytes. */
@@ -85,7 +98,7 @@ static bool pc_init_chipset(Machine *m, const MachineConfig *cfg, char **why)
         return false;
     }
     rtc_set_memory(&m->rtc, cfg->ram_bytes);
-    return true;
+    return acpi_pm_init(&m->acpi, &m->io, &m->clock, pc_pic_line(m, 9), pc_power_off, m, why);
 }
 
 /* COM1 and COM2 where configured, each with its back-end. */

@@ -72,6 +72,7 @@ unsigned snapshot_sections(Machine *m, SnapshotSection *out, unsigned max)
     }
     section_add(out, &n, max, "i8042", &i8042_state_desc, &m->kbc);
     section_add(out, &n, max, "port80", &port80_state_desc, &m->port80);
+    section_add(out, &n, max, "acpi-pm", &acpi_pm_state_desc, &m->acpi);
     return n;
 }
 
@@ -671,7 +672,7 @@ const StateDesc *snapshot_section_desc(const char *name)
         { "pit", &pit_state_desc }, { "port61", &port61_state_desc },
         { "rtc", &rtc_state_desc }, { "uart0", &uart_state_desc },
         { "uart1", &uart_state_desc }, { "i8042", &i8042_state_desc },
-        { "port80", &port80_state_desc },
+        { "port80", &port80_state_desc }, { "acpi-pm", &acpi_pm_state_desc },
     };
     for (size_t i = 0; i < G_N_ELEMENTS(known); i++) {
         if (!strcmp(known[i].name, name)) {
