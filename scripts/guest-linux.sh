@@ -12,7 +12,7 @@
 set -eu
 
 # Bump when the initramfs contents or layout below change, so that old guests are rebuilt.
-FORMAT=1
+FORMAT=2
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${GUEST_DIR:-$ROOT/guests/linux}
@@ -106,8 +106,13 @@ mount -t devpts devpts /dev/pts 2>/dev/null
 hostname wirt
 echo "wirt guest ready: Linux $(uname -r) on $(uname -m); 'exit' powers off"
 cd /root
-# A shell with the console (ttyS0 with console=ttyS0) as its controlling terminal.
-setsid cttyhack sh -l
+# Ctrl-Alt-Del (`wirt shutdown`) reaches init as SIGINT instead of restarting at once.
+echo 0 > /proc/sys/kernel/ctrl-alt-del
+trap 'echo "wirt guest: ctrl-alt-del, powering off"; sync; poweroff -f' INT
+# A shell with the console (ttyS0 with console=ttyS0) as its controlling terminal; init
+# waits for it in the background so that a trapped signal interrupts the wait.
+setsid cttyhack sh -l &
+wait $!
 echo "wirt guest: shell exited, powering off"
 sync
 poweroff -f
