@@ -14,12 +14,7 @@ run --clock insns >"$b" 2>/dev/null; sb=$?
 run --clock insns,shift=5 >"$c" 2>/dev/null
 echo "1..3"
 sed 's/^/# /' "$a" | head -8
-n=0
-check() {
-    n=$((n + 1))
-    if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi
-}
-fail=0
+. "$(dirname "$0")/tap.sh"
 [ "$sa" -eq 1 ] && [ "$sb" -eq 1 ] && [ "$(wc -l <"$a")" -ge 32 ]
 check $? "guest passes and prints"
 cmp -s "$a" "$b"; check $? "two --clock insns runs print the same bytes"

@@ -79,11 +79,7 @@ guest e --replay "$tmp/e.log" </dev/null; se=$?
     --max-insns 1 >/dev/null 2>&1
 "$wirt" snapshot diff "$tmp/mid.snap" "$tmp/again.snap" >"$tmp/diff.out"; sdiff=$?
 echo "1..12"
-n=0 fail=0
-check() {
-    n=$((n + 1))
-    if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi
-}
+. "$(dirname "$0")/tap.sh"
 a=$tmp/out.a
 [ "$sa" -eq 0 ] && grep -q "reset requested" "$tmp/err.a"
 check $? "the guest boots, runs the commands and reboots (wirt exit $sa)"

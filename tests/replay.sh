@@ -7,11 +7,7 @@
 wirt=$1 guest=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 fail=0
-check() {
-    n=$((n + 1))
-    if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi
-}
+. "$(dirname "$0")/tap.sh"
 run() {
     "$wirt" run --flat "$guest" --machine pc --serial stdio "$@"
 }

@@ -23,11 +23,7 @@ boot a; sa=$?
 boot b
 log=$tmp/log.a
 echo "1..9"
-n=0 fail=0
-check() {
-    n=$((n + 1))
-    if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi
-}
+. "$(dirname "$0")/tap.sh"
 [ "$sa" -eq 4 ]; check $? "runs to the instruction limit (wirt exit $sa, wanted 4)"
 grep -q "^SeaBIOS (version" "$log"; check $? "SeaBIOS starts at the reset vector"
 grep -q "^RamSize: 0x02000000 \[cmos\]" "$log"; check $? "RAM size from the CMOS (32 MiB)"

@@ -9,11 +9,7 @@
 wirt=$1 guest=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 fail=0
-check() {
-    n=$((n + 1))
-    if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi
-}
+. "$(dirname "$0")/tap.sh"
 run() {     # run ARGS...: the guest on the deterministic PC board
     "$wirt" run --flat "$guest" --machine pc --clock insns --serial none "$@"
 }
