@@ -1,5 +1,5 @@
 /*
- * The wirt command line: the subcommand table and the helpers subcommands share.
+ * The wirt command line: the subcommands and the helpers they share.
  */
 #ifndef WIRT_FRONTENDS_CLI_H
 #define WIRT_FRONTENDS_CLI_H
@@ -32,5 +32,20 @@ gboolean cli_parse(const char *cmd, const char *params, const char *summary,
 int cmd_run(int argc, char **argv);
 int cmd_snapshot(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+/* The toolstack (guests as managed domains, docs/control-protocol.md). */
+int cmd_create(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_console(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_unpause(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_shutdown(int argc, char **argv);
+int cmd_destroy(int argc, char **argv);
+int cmd_reset(int argc, char **argv);
+
+/* Attaches the terminal to guest NAME's console socket at PATH (cmd_console.c). */
+int console_attach(const char *name, const char *path);
 
 #endif

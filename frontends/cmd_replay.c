@@ -1,7 +1,7 @@
 /*
  * `wirt replay info LOG`: the events of a record/replay log (docs/replay-format.md), one
  * per line: file offset, kind, instruction count, virtual time and, for serial input,
- * the port and byte.
+ * the port and byte, for a key its PS/2 key code and whether it went down or up.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +17,9 @@ static void print_event(void *ctx, const ReplayEventInfo *ev)
         printf("  COM%u 0x%02x%s%c%s", ev->port + 1u, ev->byte, ev->byte >= 0x20 &&
                ev->byte < 0x7f ? " '" : "", ev->byte >= 0x20 && ev->byte < 0x7f ? ev->byte : ' ',
                ev->byte >= 0x20 && ev->byte < 0x7f ? "'" : "");
+    }
+    if (!strcmp(ev->kind, "key")) {
+        printf("  key 0x%x %s", ev->key, ev->down ? "down" : "up");
     }
     putchar('\n');
 }

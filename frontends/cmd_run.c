@@ -1,56 +1,112 @@
 /*
- * `wirt run`: assemble a machine from command-line options and run it in this process.
+ * `wirt run`: assemble a machine from a guest's settings and run it in this process. The
+ * settings come from a config file (--config, docs/config.md) and from options, which are
+ * the same table (vm/guestcfg.h): options override the file. With a name (--name or the
+ * file's) the guest has a control socket (vm/domain.h). `wirt create` and `wirt restore`
+ * start this command in the background with the hidden --daemon-ready-fd (daemon.h).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "frontends/cli.h"
+#include "frontends/daemon.h"
+#include "vm/domain.h"
+#include "vm/guestcfg.h"
 #include "vm/replay.h"
 #include "vm/snapshot.h"
 #include "vm/vm.h"
 
+#define RUN_DEFAULT_MIB 16
+
+/* What `wirt run` is asked to do besides the guest's settings. */
 typedef struct RunOptions {
+    GuestConfig *guest;   /* the config file's settings, the command line's over them */
+    char *config;         /* --config FILE */
     char *log_categories; /* -d */
     char *log_file;       /* -D */
-    char *flat;           /* --flat */
-    char *flat_addr;      /* --flat-addr */
-    char *kernel;         /* --kernel */
-    char *append;         /* --append */
-    char **modules;       /* --module, repeatable */
-    char *initrd;         /* --initrd */
-    char *bios;           /* --bios */
-    gint64 memory_mib;    /* -m */
-    gint64 max_insns;     /* --max-insns */
-    gboolean no_reboot;   /* --no-reboot */
-    char *machine;        /* --machine */
-    char *clock;          /* --clock */
-    char **serial;        /* --serial, repeatable: COM1, COM2 */
-    char *rtc;            /* --rtc */
     char *save_at;        /* --save-at INSNS:FILE */
     char *restore;        /* --restore FILE */
     char *record;         /* --record FILE */
     char *replay;         /* --replay FILE */
+    gint ready_fd;        /* --daemon-ready-fd N: a background guest; -1 in the foreground */
+    GPtrArray *keep;      /* strings the MachineConfig points to */
 } RunOptions;
 
 static void run_options_clear(RunOptions *o)
 {
+    guest_config_free(o->guest);
+    g_free(o->config);
     g_free(o->log_categories);
     g_free(o->log_file);
-    g_free(o->flat);
-    g_free(o->flat_addr);
-    g_free(o->kernel);
-    g_free(o->append);
-    g_strfreev(o->modules);
-    g_free(o->initrd);
-    g_free(o->bios);
-    g_free(o->machine);
-    g_free(o->clock);
-    g_strfreev(o->serial);
-    g_free(o->rtc);
     g_free(o->save_at);
     g_free(o->restore);
     g_free(o->record);
     g_free(o->replay);
+    g_ptr_array_unref(o->keep);
+}
+
+/* The guest settings' options (one table with the config keys), then run's own. */
+static GOptionEntry *run_entries(GuestConfig *cli, RunOptions *o)
+{
+    const GOptionEntry own[] = {
+        { "config", 0, 0, G_OPTION_ARG_FILENAME, &o->config,
+          "Read the guest's settings from FILE (docs/config.md); options override it",
+          "FILE" },
+        { "save-at", 0, 0, G_OPTION_ARG_STRING, &o->save_at,
+          "Write a snapshot to FILE once N instructions have retired, and go on", "N:FILE" },
+        { "restore", 0, 0, G_OPTION_ARG_FILENAME, &o->restore,
+          "Start from a snapshot (the guest and machine come from the file)", "FILE" },
+        { "record", 0, 0, G_OPTION_ARG_FILENAME, &o->record,
+          "Log every input with its instruction count, and checkpoints, to FILE", "FILE" },
+        { "replay", 0, 0, G_OPTION_ARG_FILENAME, &o->replay,
+          "Feed the inputs logged in FILE at their counts (host input ignored), checking "
+          "the checkpoints", "FILE" },
+        { "log", 'd', 0, G_OPTION_ARG_STRING, &o->log_categories,
+          "Enable trace categories (comma-separated; 'help' lists them)", "CATS" },
+        { "logfile", 'D', 0, G_OPTION_ARG_FILENAME, &o->log_file,
+          "Write logs and traces to FILE instead of stderr", "FILE" },
+        { "daemon-ready-fd", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &o->ready_fd,
+          "Run in the background: log to the runtime directory, then say so on FD", "FD" },
+    };
+    g_autofree GOptionEntry *guest = guest_option_entries(cli);
+    size_t n = 0;
+    GOptionEntry *all;
+
+    while (guest[n].long_name) {
+        n++;
+    }
+    all = g_new0(GOptionEntry, n + G_N_ELEMENTS(own) + 1);
+    memcpy(all, guest, n * sizeof(*all));
+    memcpy(all + n, own, sizeof(own));
+    return all;
+}
+
+/* The command line, checked, over the config file. Returns an exit status, or -1. */
+static int run_parse(int *argc, char ***argv, RunOptions *o)
+{
+    g_autoptr(GuestConfig) cli = guest_config_new();
+    g_autofree GOptionEntry *entries = run_entries(cli, o);
+    g_autoptr(GError) err = NULL;
+
+    if (!cli_parse("run", "[OPTIONS...]", "Boot a guest in this process.", entries, argc,
+                   argv)) {
+        return CLI_EXIT_USAGE;
+    }
+    if (*argc > 1) {
+        cli_error("run: unexpected argument '%s' (try 'wirt run --help')", (*argv)[1]);
+        return CLI_EXIT_USAGE;
+    }
+    if (!guest_config_check(cli, &err)) {
+        cli_error("run: %s", err->message);
+        return CLI_EXIT_USAGE;
+    }
+    o->guest = o->config ? guest_config_load(o->config, &err) : guest_config_new();
+    if (!o->guest) {
+        cli_error("run: --config: %s", err->message);
+        return CLI_EXIT_USAGE;
+    }
+    guest_config_merge(o->guest, cli);
+    return -1;
 }
 
 /* Applies -d and -D to the machine's log. Returns an exit status, or -1 to go on. */
@@ -73,36 +129,24 @@ static int run_setup_log(Machine *m, const RunOptions *o)
     return -1;
 }
 
-/* Parses a decimal or 0x-prefixed number no greater than MAX. */
-static bool parse_u64(const char *s, guint64 max, guint64 *out)
-{
-    char *end;
-    guint64 v = g_ascii_strtoull(s, &end, 0);
-    if (!*s || *end || v > max) {
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
 /* Checks that exactly one thing is booted, and that kernel options come with a kernel. */
-static bool run_check_boot(const RunOptions *o)
+static bool run_check_boot(const GuestConfig *g)
 {
-    if (!!o->flat + !!o->kernel + !!o->bios > 1) {
+    if (!!g->flat + !!g->kernel + !!g->bios > 1) {
         cli_error("run: --%s and --%s cannot be combined: give one of them",
-                  o->flat ? "flat" : "kernel", o->bios ? "bios" : "kernel");
+                  g->flat ? "flat" : "kernel", g->bios ? "bios" : "kernel");
         return false;
     }
-    if (!o->kernel && (o->append || o->modules || o->initrd)) {
+    if (!g->kernel && (g->cmdline || g->modules || g->initrd)) {
         cli_error("run: --%s needs --kernel FILE",
-                  o->append ? "append" : o->modules ? "module" : "initrd");
+                  g->cmdline ? "append" : g->modules ? "module" : "initrd");
         return false;
     }
-    if (o->modules && o->initrd) {
+    if (g->modules && g->initrd) {
         cli_error("run: --module (Multiboot) and --initrd (Linux) cannot be combined");
         return false;
     }
-    if (!o->flat && !o->kernel && !o->bios) {
+    if (!g->flat && !g->kernel && !g->bios) {
         cli_error("run: nothing to boot: give --kernel FILE, --bios FILE or --flat FILE");
         return false;
     }
@@ -110,18 +154,19 @@ static bool run_check_boot(const RunOptions *o)
 }
 
 /* --restore takes the boot images from the snapshot. */
-static bool run_check_restore(const RunOptions *o)
+static bool run_check_restore(const GuestConfig *g)
 {
-    if (o->flat || o->kernel || o->bios || o->append || o->modules || o->initrd) {
+    if (g->flat || g->kernel || g->bios || g->cmdline || g->modules || g->initrd) {
         cli_error("run: --restore takes the guest from the snapshot: drop --%s",
-                  o->flat ? "flat" : o->kernel ? "kernel" : o->bios ? "bios" :
-                  o->append ? "append" : o->modules ? "module" : "initrd");
+                  g->flat ? "flat" : g->kernel ? "kernel" : g->bios ? "bios" :
+                  g->cmdline ? "append" : g->modules ? "module" : "initrd");
         return false;
     }
     return true;
 }
 
-/* --record and --replay run on the deterministic clock; --replay takes its settings from the log. */
+/* --record and --replay run on the deterministic clock; --replay takes its settings from
+ * the log. */
 static bool run_check_replay(const RunOptions *o, MachineConfig *cfg)
 {
     g_autoptr(GError) err = NULL;
@@ -133,12 +178,12 @@ static bool run_check_replay(const RunOptions *o, MachineConfig *cfg)
     if (!o->record && !o->replay) {
         return true;
     }
-    if (o->clock && cfg->clock_mode != VCLOCK_INSNS) {
+    if (o->guest->clock && cfg->clock_mode != VCLOCK_INSNS) {
         cli_error("run: --%s needs the deterministic clock (--clock insns)",
                   o->record ? "record" : "replay");
         return false;
     }
-    if (!o->clock) {
+    if (!o->guest->clock) {
         cfg->clock_mode = VCLOCK_INSNS;
         cfg->clock_shift = RUN_DEFAULT_SHIFT;
     }
@@ -160,7 +205,8 @@ static bool run_parse_save_at(const char *s, MachineConfig *cfg)
     if (!s) {
         return true;
     }
-    if (!colon || !colon[1] || !parse_u64(num, UINT64_MAX - 1, &n)) {
+    if (!colon || !colon[1] || !g_ascii_isdigit(num[0]) ||
+        !g_ascii_string_to_unsigned(num, 10, 0, UINT64_MAX - 1, &n, NULL)) {
         cli_error("run: --save-at '%s': expected INSNS:FILE, e.g. 1000000:guest.snap", s);
         return false;
     }
@@ -169,107 +215,55 @@ static bool run_parse_save_at(const char *s, MachineConfig *cfg)
     return true;
 }
 
-/* --machine pc|test; without it, test for --flat and pc otherwise. */
-static bool run_parse_machine(const RunOptions *o, MachineConfig *cfg)
+/* --machine pc|test (checked by the table); without it, test for --flat and pc otherwise. */
+static void run_parse_machine(const RunOptions *o, MachineConfig *cfg)
 {
-    if (!o->machine) {
-        cfg->board = o->flat ? MACHINE_BOARD_TEST : MACHINE_BOARD_PC;
-        if (o->restore) {
-            cfg->board = MACHINE_BOARD_PC;   /* serial options are checked against the pc */
-        }
-    } else if (!strcmp(o->machine, "pc")) {
-        cfg->board = MACHINE_BOARD_PC;
-    } else if (!strcmp(o->machine, "test")) {
-        cfg->board = MACHINE_BOARD_TEST;
-    } else {
-        cli_error("run: --machine '%s': expected pc or test", o->machine);
-        return false;
+    const char *board = o->guest->machine;
+
+    if (!board) {
+        board = o->guest->flat && !o->restore ? "test" : "pc";
     }
-    return true;
+    cfg->board = !strcmp(board, "pc") ? MACHINE_BOARD_PC : MACHINE_BOARD_TEST;
 }
 
-/* --clock realtime|insns[,shift=N]. */
-static bool run_parse_clock(const char *s, MachineConfig *cfg)
+/* --clock realtime|insns[,shift=N] (checked by the table). */
+static void run_parse_clock(const char *s, MachineConfig *cfg)
 {
-    guint64 shift = RUN_DEFAULT_SHIFT;
+    bool insns = false;
+    int shift = -1;
 
-    cfg->clock_mode = VCLOCK_REALTIME;
-    cfg->clock_shift = 0;
-    if (!s || !strcmp(s, "realtime")) {
-        return true;
+    if (s) {
+        guest_parse_clock(s, &insns, &shift);
     }
-    if (strcmp(s, "insns") &&
-        !(g_str_has_prefix(s, "insns,shift=") && parse_u64(s + 12, 20, &shift))) {
-        cli_error("run: --clock '%s': expected realtime, insns or insns,shift=N (N 0-20)", s);
-        return false;
-    }
-    cfg->clock_mode = VCLOCK_INSNS;
-    cfg->clock_shift = (unsigned)shift;
-    return true;
+    cfg->clock_mode = insns ? VCLOCK_INSNS : VCLOCK_REALTIME;
+    cfg->clock_shift = !insns ? 0 : shift < 0 ? RUN_DEFAULT_SHIFT : (unsigned)shift;
 }
 
-/* A date YYYY-MM-DDTHH:MM:SS (UTC, as the guest's RTC shows it) as Unix seconds. */
-static bool run_parse_date(const char *s, gint64 *out)
+/* --rtc base=utc|localtime|YYYY-MM-DDTHH:MM:SS (checked by the table). */
+static void run_parse_rtc(const char *s, MachineConfig *cfg)
 {
-    int y, mo, d, h, mi, sec, end = 0;
-    GDateTime *dt;
-
-    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &end) != 6 ||
-        s[end] || y < 1980 || y > 2099) {
-        return false;
-    }
-    dt = g_date_time_new_utc(y, mo, d, h, mi, sec);
-    if (!dt) {
-        return false;
-    }
-    *out = g_date_time_to_unix(dt);
-    g_date_time_unref(dt);
-    return true;
-}
-
-/* --rtc base=utc|localtime|YYYY-MM-DDTHH:MM:SS. */
-static bool run_parse_rtc(const char *s, MachineConfig *cfg)
-{
-    const char *base = s && g_str_has_prefix(s, "base=") ? s + 5 : NULL;
-
     cfg->rtc_base = INPUT_RTC_DEFAULT;
     if (!s) {
-        return true;
+        return;
     }
-    if (base && !strcmp(base, "utc")) {
+    if (!strcmp(s, "base=utc")) {
         cfg->rtc_base = INPUT_RTC_UTC;
-    } else if (base && !strcmp(base, "localtime")) {
+    } else if (!strcmp(s, "base=localtime")) {
         cfg->rtc_base = INPUT_RTC_LOCALTIME;
-    } else if (base && run_parse_date(base, &cfg->rtc_date)) {
+    } else if (guest_parse_rtc_date(s + 5, &cfg->rtc_date)) {
         cfg->rtc_base = INPUT_RTC_DATE;
-    } else {
-        cli_error("run: --rtc '%s': expected base=utc, base=localtime or "
-                  "base=YYYY-MM-DDTHH:MM:SS (years 1980-2099)", s);
-        return false;
     }
-    return true;
 }
 
 /* --serial BACKEND for COM1, again for COM2; the PC board's COM1 is stdio by default. */
-static bool run_parse_serial(const RunOptions *o, MachineConfig *cfg)
+static bool run_parse_serial(const GuestConfig *g, MachineConfig *cfg)
 {
-    guint n = o->serial ? g_strv_length(o->serial) : 0;
-    char *why = NULL;
+    guint n = g->serial ? g_strv_length(g->serial) : 0;
 
-    if (n > MACHINE_SERIAL_PORTS) {
-        cli_error("run: --serial given %u times: at most %d (COM1, COM2)", n,
-                  MACHINE_SERIAL_PORTS);
-        return false;
-    }
     for (guint i = 0; i < n; i++) {
-        if (!chardev_check_spec(o->serial[i], &why)) {
-            cli_error("run: --serial %s", why);
-            g_free(why);
-            return false;
-        }
-        cfg->serial[i] = o->serial[i];
+        cfg->serial[i] = g->serial[i];
     }
-    if (cfg->board == MACHINE_BOARD_TEST && (n || o->rtc)) {
+    if (cfg->board == MACHINE_BOARD_TEST && (n || g->rtc)) {
         cli_error("run: --%s needs --machine pc (the test board has no %s)",
                   n ? "serial" : "rtc", n ? "serial port" : "RTC");
         return false;
@@ -280,46 +274,32 @@ static bool run_parse_serial(const RunOptions *o, MachineConfig *cfg)
     return true;
 }
 
-/* The board, its clock and its back-ends. */
-static bool run_config_board(const RunOptions *o, MachineConfig *cfg)
-{
-    return run_parse_machine(o, cfg) && run_parse_clock(o->clock, cfg) &&
-           run_parse_rtc(o->rtc, cfg) && run_parse_serial(o, cfg);
-}
-
-/* Turns options into a machine configuration. Returns an exit status, or -1 to go on. */
+/* Turns the settings into a machine configuration. Returns an exit status, or -1. */
 static int run_config(const RunOptions *o, MachineConfig *cfg)
 {
-    guint64 addr = 0x7c00;
+    const GuestConfig *g = o->guest;
 
-    if (o->memory_mib != -1 && (o->memory_mib < 1 || o->memory_mib > 3584)) {
-        cli_error("run: -m %" G_GINT64_FORMAT ": memory must be 1 to 3584 MiB", o->memory_mib);
-        return CLI_EXIT_USAGE;
-    }
-    if (o->max_insns < 0) {
-        cli_error("run: --max-insns %" G_GINT64_FORMAT ": must not be negative", o->max_insns);
-        return CLI_EXIT_USAGE;
-    }
-    if (o->flat_addr && !parse_u64(o->flat_addr, 0xffff, &addr)) {
-        cli_error("run: --flat-addr '%s': expected an address from 0 to 0xffff", o->flat_addr);
-        return CLI_EXIT_USAGE;
-    }
-    if (o->restore ? !run_check_restore(o) : !run_check_boot(o)) {
+    if (o->restore ? !run_check_restore(g) : !run_check_boot(g)) {
         return CLI_EXIT_USAGE;
     }
     *cfg = (MachineConfig){
-        .ram_bytes = (uint64_t)(o->memory_mib == -1 ? 16 : o->memory_mib) << 20,
-        .flat_path = o->flat,
-        .flat_addr = addr,
-        .kernel_path = o->kernel,
-        .kernel_append = o->append,
-        .module_paths = o->modules,
-        .initrd_path = o->initrd,
-        .bios_path = o->bios,
-        .max_insns = (uint64_t)o->max_insns,
-        .no_reboot = o->no_reboot,
+        .ram_bytes = (uint64_t)(g->memory_mib == GUEST_INT_UNSET ? RUN_DEFAULT_MIB
+                                                                 : g->memory_mib) << 20,
+        .flat_path = g->flat,
+        .flat_addr = g->flat_addr ? g_ascii_strtoull(g->flat_addr, NULL, 0) : 0x7c00,
+        .kernel_path = g->kernel,
+        .kernel_append = g->cmdline,
+        .module_paths = g->modules,
+        .initrd_path = g->initrd,
+        .bios_path = g->bios,
+        .max_insns = g->max_insns == GUEST_INT_UNSET ? 0 : (uint64_t)g->max_insns,
+        .no_reboot = g->no_reboot,
+        .name = g->name,
     };
-    if (!run_config_board(o, cfg) || !run_parse_save_at(o->save_at, cfg) ||
+    run_parse_machine(o, cfg);
+    run_parse_clock(g->clock, cfg);
+    run_parse_rtc(g->rtc, cfg);
+    if (!run_parse_serial(g, cfg) || !run_parse_save_at(o->save_at, cfg) ||
         !run_check_replay(o, cfg)) {
         return CLI_EXIT_USAGE;
     }
@@ -328,37 +308,75 @@ static int run_config(const RunOptions *o, MachineConfig *cfg)
 
 /*
  * --restore FILE: the machine the snapshot was taken on; -m, --machine and --clock given
- * as well must agree with it (snapshot_load says so otherwise).
+ * as well must agree with it (snapshot_load says so otherwise). A background guest takes
+ * its name from the snapshot unless it was given one.
  */
-static int run_config_restore(const RunOptions *o, MachineConfig *cfg, GPtrArray *keep)
+static int run_config_restore(const RunOptions *o, MachineConfig *cfg)
 {
     g_autoptr(GError) err = NULL;
     MachineConfig mine = *cfg;
 
-    if (!snapshot_read_config(o->restore, cfg, keep, &err)) {
+    if (!snapshot_read_config(o->restore, cfg, o->keep, &err)) {
         cli_error("run: --restore: %s", err->message);
         return CLI_EXIT_USAGE;
     }
-    if (o->memory_mib != -1) {
+    if (o->guest->memory_mib != GUEST_INT_UNSET) {
         cfg->ram_bytes = mine.ram_bytes;
     }
-    if (o->machine) {
+    if (o->guest->machine) {
         cfg->board = mine.board;
     }
-    if (o->clock) {
+    if (o->guest->clock) {
         cfg->clock_mode = mine.clock_mode;
         cfg->clock_shift = mine.clock_shift;
+    }
+    if (o->ready_fd < 0 && !o->guest->name) {
+        cfg->name = NULL;   /* a foreground restore gets a control socket only if asked */
     }
     return -1;
 }
 
-/* Builds the machine, restores it, starts recording or replaying, and runs it. */
-static int run_machine(Machine *m, const RunOptions *o, MachineConfig *cfg)
+/* A background guest: a name, and COM1's terminal replaced by a console socket. */
+static int run_config_daemon(const RunOptions *o, MachineConfig *cfg)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *why = NULL;
+    char *console;
+
+    if (!cfg->name) {
+        cli_error("run: a background guest needs a name (--name NAME, or name in the config)");
+        return CLI_EXIT_USAGE;
+    }
+    if (cfg->serial[1] && !strcmp(cfg->serial[1], "stdio")) {
+        cli_error("run: COM2's back-end is stdio, but a background guest has no terminal: "
+                  "use none, file:PATH or unix:PATH");
+        return CLI_EXIT_USAGE;
+    }
+    if (cfg->serial[0] && !strcmp(cfg->serial[0], "stdio")) {
+        if (!(console = daemon_console_spec(cfg->name, &err))) {
+            cli_error("run: %s", err->message);
+            return CLI_EXIT_USAGE;
+        }
+        g_ptr_array_add(o->keep, console);
+        if (!chardev_check_spec(console, &why)) {
+            cli_error("run: the console socket %s", why);
+            return CLI_EXIT_USAGE;
+        }
+        cfg->serial[0] = console;
+    }
+    return -1;
+}
+
+/* The control socket (which also claims the name), the machine, its restore and log. */
+static int run_build(Machine *m, const RunOptions *o, MachineConfig *cfg)
 {
     g_autoptr(GError) err = NULL;
     const char *log = o->record ? o->record : o->replay;
-    int status;
 
+    if (cfg->name && !(m->domain = domain_open(m, cfg, &err))) {
+        cli_error("run: %s", err->message);
+        return CLI_EXIT_USAGE;
+    }
     if (!machine_init(m, cfg, &err) || (o->restore && !snapshot_load(m, cfg, o->restore, &err))) {
         cli_error("run: %s%s", o->restore ? "--restore: " : "", err->message);
         return CLI_EXIT_USAGE;
@@ -370,6 +388,38 @@ static int run_machine(Machine *m, const RunOptions *o, MachineConfig *cfg)
             return CLI_EXIT_USAGE;
         }
     }
+    return -1;
+}
+
+/* A background guest is ready: its output goes to its log, and `wirt create` goes on. */
+static int run_detach(const RunOptions *o, const MachineConfig *cfg)
+{
+    g_autoptr(GError) err = NULL;
+    int log_fd;
+
+    if (o->ready_fd < 0) {
+        return -1;
+    }
+    log_fd = daemon_open_log(cfg->name, &err);
+    if (log_fd < 0) {
+        cli_error("run: %s", err->message);
+        return CLI_EXIT_USAGE;
+    }
+    daemon_ready(o->ready_fd, log_fd, cfg->name);
+    return -1;
+}
+
+/* Builds the machine, restores it, starts recording or replaying, and runs it. */
+static int run_machine(Machine *m, const RunOptions *o, MachineConfig *cfg)
+{
+    int status = run_build(m, o, cfg);
+
+    if (status < 0) {
+        status = run_detach(o, cfg);
+    }
+    if (status >= 0) {
+        return status;
+    }
     status = machine_main(m, cfg);
     if (m->replay && !replay_finish(m->replay)) {
         status = MACHINE_EXIT_DIVERGED;
@@ -379,87 +429,40 @@ static int run_machine(Machine *m, const RunOptions *o, MachineConfig *cfg)
     return status;
 }
 
+/* Everything after parsing. Returns the exit status. */
+static int run_with(Machine *m, RunOptions *o)
+{
+    MachineConfig cfg;
+    int status = run_setup_log(m, o);
+
+    if (status < 0) {
+        status = run_config(o, &cfg);
+    }
+    if (status < 0 && o->restore) {
+        status = run_config_restore(o, &cfg);
+    }
+    if (status < 0 && o->ready_fd >= 0) {
+        status = run_config_daemon(o, &cfg);
+    }
+    if (status < 0) {
+        status = run_machine(m, o, &cfg);
+    }
+    domain_close(m->domain, status);
+    m->domain = NULL;
+    return status;
+}
+
 int cmd_run(int argc, char **argv)
 {
-    RunOptions o = { .memory_mib = -1 };
-    const GOptionEntry entries[] = {
-        { "flat", 0, 0, G_OPTION_ARG_FILENAME, &o.flat,
-          "Load a raw image and start it in real mode at 0000:7C00 (test guests)", "FILE" },
-        { "flat-addr", 0, 0, G_OPTION_ARG_STRING, &o.flat_addr,
-          "Load and start the --flat image at this address instead of 0x7c00", "ADDR" },
-        { "kernel", 0, 0, G_OPTION_ARG_FILENAME, &o.kernel,
-          "Boot a Multiboot kernel or a Linux bzImage directly, in 32-bit protected mode",
-          "FILE" },
-        { "append", 0, 0, G_OPTION_ARG_STRING, &o.append,
-          "The kernel's command line (Multiboot: it sees \"FILE STRING\")", "STRING" },
-        { "initrd", 0, 0, G_OPTION_ARG_FILENAME, &o.initrd,
-          "Load FILE as the Linux kernel's initial RAM disk", "FILE" },
-        { "module", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &o.modules,
-          "Load FILE as a Multiboot module (repeatable, in order)", "FILE" },
-        { "bios", 0, 0, G_OPTION_ARG_FILENAME, &o.bios,
-          "Start a raw firmware image (64 KiB to 16 MiB) at the reset vector, mapped at "
-          "the top of 4 GiB and its last 128 KiB below 1 MiB", "FILE" },
-        { "memory", 'm', 0, G_OPTION_ARG_INT64, &o.memory_mib,
-          "Guest RAM in MiB (default 16)", "MIB" },
-        { "save-at", 0, 0, G_OPTION_ARG_STRING, &o.save_at,
-          "Write a snapshot to FILE once N instructions have retired, and go on", "N:FILE" },
-        { "restore", 0, 0, G_OPTION_ARG_FILENAME, &o.restore,
-          "Start from a snapshot (the guest and machine come from the file)", "FILE" },
-        { "record", 0, 0, G_OPTION_ARG_FILENAME, &o.record,
-          "Log every input with its instruction count, and checkpoints, to FILE", "FILE" },
-        { "replay", 0, 0, G_OPTION_ARG_FILENAME, &o.replay,
-          "Feed the inputs logged in FILE at their counts (host input ignored), checking "
-          "the checkpoints", "FILE" },
-        { "max-insns", 0, 0, G_OPTION_ARG_INT64, &o.max_insns,
-          "Stop after N guest instructions (exit status 4)", "N" },
-        { "no-reboot", 0, 0, G_OPTION_ARG_NONE, &o.no_reboot,
-          "End the run instead of resetting on a triple fault", NULL },
-        { "machine", 0, 0, G_OPTION_ARG_STRING, &o.machine,
-          "Board: pc or test (default: test for --flat, else pc)", "BOARD" },
-        { "clock", 0, 0, G_OPTION_ARG_STRING, &o.clock,
-          "Virtual clock: realtime (default) or insns[,shift=N] (deterministic: 2^N ns "
-          "per instruction, default N=3)", "MODE" },
-        { "serial", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.serial,
-          "COM1's back-end (again for COM2): stdio, none, file:PATH, unix:PATH "
-          "(pc default: stdio)", "BACKEND" },
-        { "rtc", 0, 0, G_OPTION_ARG_STRING, &o.rtc,
-          "RTC start: base=utc, base=localtime or base=YYYY-MM-DDTHH:MM:SS", "base=WHEN" },
-        { "log", 'd', 0, G_OPTION_ARG_STRING, &o.log_categories,
-          "Enable trace categories (comma-separated; 'help' lists them)", "CATS" },
-        { "logfile", 'D', 0, G_OPTION_ARG_FILENAME, &o.log_file,
-          "Write logs and traces to FILE instead of stderr", "FILE" },
-        { NULL },
-    };
-    MachineConfig cfg;
-    GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
+    RunOptions o = { .ready_fd = -1, .keep = g_ptr_array_new_with_free_func(g_free) };
     Machine *m;
-    int status;
+    int status = run_parse(&argc, &argv, &o);
 
-    if (!cli_parse("run", "[OPTIONS...]", "Boot a guest in this process.", entries,
-                   &argc, &argv)) {
-        run_options_clear(&o);
-        g_ptr_array_unref(keep);
-        return CLI_EXIT_USAGE;
-    }
-    if (argc > 1) {
-        cli_error("run: unexpected argument '%s' (try 'wirt run --help')", argv[1]);
-        run_options_clear(&o);
-        g_ptr_array_unref(keep);
-        return CLI_EXIT_USAGE;
-    }
-    m = machine_new();
-    status = run_setup_log(m, &o);
     if (status < 0) {
-        status = run_config(&o, &cfg);
+        m = machine_new();
+        status = run_with(m, &o);
+        machine_free(m);
     }
-    if (status < 0 && o.restore) {
-        status = run_config_restore(&o, &cfg, keep);
-    }
-    if (status < 0) {
-        status = run_machine(m, &o, &cfg);
-    }
-    machine_free(m);
     run_options_clear(&o);
-    g_ptr_array_unref(keep);
     return status;
 }

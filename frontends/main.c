@@ -11,6 +11,17 @@
 
 static const CliCommand commands[] = {
     { "run", "boot a guest in this process, in the foreground", cmd_run },
+    { "create", "start the guest a config file describes, in the background", cmd_create },
+    { "list", "list the running guests", cmd_list },
+    { "top", "show the running guests' activity, refreshed", cmd_top },
+    { "console", "attach to a guest's serial console (Ctrl-] detaches)", cmd_console },
+    { "pause", "pause a guest (its CPU and virtual clock stop)", cmd_pause },
+    { "unpause", "resume a paused guest", cmd_unpause },
+    { "save", "save a guest's state to a file and stop it", cmd_save },
+    { "restore", "start a saved guest again, in the background", cmd_restore },
+    { "shutdown", "ask a guest to power down, and wait until it has", cmd_shutdown },
+    { "destroy", "stop a guest at once", cmd_destroy },
+    { "reset", "reset a guest's machine", cmd_reset },
     { "snapshot", "show a snapshot file's contents, or compare two", cmd_snapshot },
     { "replay", "list the events of a record/replay log", cmd_replay },
 };

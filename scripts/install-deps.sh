@@ -4,10 +4,11 @@
 # when something is missing.
 set -eu
 
-# Build tools and libraries (see meson.build), the assembler for test guests.
+# Build tools and libraries (see meson.build), the assembler for test guests, Python for
+# the tests' socket clients (tests/wirtctl.py).
 PACKAGES="gcc make meson ninja-build pkg-config
 libglib2.0-dev zlib1g-dev libcapstone-dev libsdl2-dev libslirp-dev
-nasm"
+nasm python3"
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

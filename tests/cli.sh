@@ -77,5 +77,32 @@ expect "run --serial file: in a missing folder" 2 '' 1 -- run --machine pc \
 expect "run --rtc bogus" 2 '' 1 -- run --machine pc --rtc yesterday --flat "$0"
 expect "run --rtc bad date" 2 '' 1 -- run --machine pc --rtc base=2006-02-30T00:00:00 --flat "$0"
 expect "run --rtc on the test board" 2 '' 1 -- run --machine test --rtc base=utc --flat "$0"
+# Config files (docs/config.md) and the toolstack's subcommands (a private runtime directory).
+XDG_RUNTIME_DIR=$(mktemp -d)
+export XDG_RUNTIME_DIR
+cfg=$XDG_RUNTIME_DIR/t.cfg
+printf 'name = "t"\nmemroy = 4\n' >"$cfg"
+expect "run --config with an unknown key" 2 '' 1 -- run --config "$cfg"
+expect "create with an unknown key" 2 '' 1 -- create "$cfg"
+expect "run --config missing file" 2 '' 1 -- run --config /nonexistent/t.cfg
+printf 'name = "t"\nmemory = 4\nflat = "x"\n' >"$cfg"
+expect "run --config with a command-line-only key" 2 '' 1 -- run --config "$cfg"
+expect "create without a file" 2 '' 1 -- create
+expect "create missing file" 2 '' 1 -- create /nonexistent/t.cfg
+expect "restore without a file" 2 '' 1 -- restore
+expect "restore not a snapshot" 2 '' 1 -- restore "$0"
+expect "console without a name" 2 '' 1 -- console
+expect "console of no such guest" 2 '' 1 -- console nosuch
+expect "pause of no such guest" 2 '' 1 -- pause nosuch
+expect "pause a bad name" 2 '' 1 -- pause 'a/b'
+expect "save without a file" 2 '' 1 -- save nosuch
+expect "shutdown --timeout -1" 2 '' 1 -- shutdown --timeout -1 nosuch
+expect "destroy of no such guest" 2 '' 1 -- destroy nosuch
+expect "top -n 0" 2 '' 1 -- top -n 0
+expect "top --once with no guests" 0 'wirt top - 0 guests' 0 -- top --once -d 0.05
+expect "list with no guests" 0 '^Name' 0 -- list
+expect "a background run without a name" 2 '' 1 -- run --daemon-ready-fd=9 --machine pc \
+    --serial none --flat "$0"
+rm -rf "$XDG_RUNTIME_DIR"
 echo "1..$n"
 exit $fail

@@ -1,6 +1,6 @@
 /*
- * The input funnel: host input queued, then delivered to devices at instruction-count
- * stamps (DESIGN.md rule 1).
+ * The input funnel: host input (serial bytes, key presses) queued, then delivered to
+ * devices at instruction-count stamps (DESIGN.md rule 1).
  */
 #include "vm/input.h"
 
@@ -25,6 +25,30 @@ void input_set_tap(Input *in, const InputTap *tap)
 void input_attach_serial(Input *in, unsigned port, Uart *u)
 {
     in->serial[port] = u;
+}
+
+void input_attach_keyboard(Input *in, PS2Kbd *kbd)
+{
+    in->kbd = kbd;
+}
+
+bool input_has_keyboard(const Input *in)
+{
+    return in->kbd != NULL;
+}
+
+bool input_key_offer(Input *in, unsigned keycode, bool down)
+{
+    InputKeyQueue *q = &in->key_q;
+    uint32_t at = (q->head + q->len) % INPUT_KEY_QUEUE_SIZE;
+
+    if (!in->kbd || in->tap.peek || q->len >= INPUT_KEY_QUEUE_SIZE) {
+        return false;
+    }
+    q->code[at] = keycode;
+    q->down[at] = down;
+    q->len++;
+    return true;
 }
 
 size_t input_serial_room(const Input *in, unsigned port)
@@ -66,23 +90,56 @@ bool input_pending(const Input *in)
             return true;
         }
     }
-    return false;
+    return in->key_q.len != 0;
 }
 
-/* One event reaches the guest now: this is the point record/replay logs and feeds. */
-static void input_stamp(Input *in, const char *what, unsigned port, uint8_t byte)
+/* One event EV (its stamp not yet set) reaches the guest now: this is the point
+ * record/replay logs and feeds. */
+static void input_stamp(Input *in, InputEvent ev)
 {
     in->events++;
     in->last_stamp = *in->insns;
+    ev.insns = *in->insns;
+    ev.vtime = vclock_now(in->clock);
     if (in->tap.record) {
-        InputEvent ev = {
-            .insns = *in->insns, .vtime = vclock_now(in->clock), .port = (uint8_t)port - 1,
-            .byte = byte,
-        };
         in->tap.record(in->tap.opaque, &ev);
     }
-    log_trace(in->log, LOG_IO, "input: %s%u 0x%02x at insn %" PRIu64 "\n", what, port,
-              byte, in->last_stamp);
+    if (ev.kind == INPUT_EV_KEY) {
+        log_trace(in->log, LOG_IO, "input: key 0x%x %s at insn %" PRIu64 "\n", ev.key,
+                  ev.down ? "down" : "up", in->last_stamp);
+    } else {
+        log_trace(in->log, LOG_IO, "input: com%u 0x%02x at insn %" PRIu64 "\n", ev.port + 1u,
+                  ev.byte, in->last_stamp);
+    }
+}
+
+static InputEvent input_serial_event(unsigned port, uint8_t byte)
+{
+    return (InputEvent){ .kind = INPUT_EV_SERIAL, .port = (uint8_t)port, .byte = byte };
+}
+
+/* The keyboard takes a key once it has sent everything before it. */
+static bool input_key_ready(const Input *in)
+{
+    return in->kbd && !ps2_kbd_has_data(in->kbd);
+}
+
+static bool input_deliver_keys(Input *in)
+{
+    InputKeyQueue *q = &in->key_q;
+    bool any = false;
+
+    while (q->len && input_key_ready(in)) {
+        InputEvent ev = {
+            .kind = INPUT_EV_KEY, .key = q->code[q->head], .down = q->down[q->head],
+        };
+        ps2_kbd_key(in->kbd, ev.key, ev.down);
+        input_stamp(in, ev);
+        q->head = (q->head + 1) % INPUT_KEY_QUEUE_SIZE;
+        q->len--;
+        any = true;
+    }
+    return any;
 }
 
 /*
@@ -106,12 +163,28 @@ static bool input_deliver_serial(Input *in, unsigned port)
         if (uart_receive(u, &byte, 1) != 1) {
             break;
         }
-        input_stamp(in, "com", port + 1, byte);
+        input_stamp(in, input_serial_event(port, byte));
         q->head = (q->head + 1) % INPUT_QUEUE_SIZE;
         q->len--;
         any = true;
     }
     return any;
+}
+
+/* Replaying: a logged event goes into its device; false when the device cannot take it. */
+static bool input_deliver_one(Input *in, const InputEvent *ev)
+{
+    Uart *u = ev->port < INPUT_SERIAL_PORTS ? in->serial[ev->port] : NULL;
+    uint8_t byte = ev->byte;
+
+    if (ev->kind == INPUT_EV_KEY) {
+        if (!input_key_ready(in)) {
+            return false;
+        }
+        ps2_kbd_key(in->kbd, ev->key, ev->down);
+        return true;
+    }
+    return input_serial_ready(u) && uart_receive(u, &byte, 1) == 1;
 }
 
 /* Replaying: the events logged for now go in; one the device cannot take is a divergence. */
@@ -121,13 +194,12 @@ static bool input_deliver_logged(Input *in)
     bool any = false;
 
     while ((ev = input_logged_due(in))) {
-        Uart *u = ev->port < INPUT_SERIAL_PORTS ? in->serial[ev->port] : NULL;
-        uint8_t byte = ev->byte;
-        if (!input_serial_ready(u) || uart_receive(u, &byte, 1) != 1) {
+        InputEvent copy = *ev;
+        if (!input_deliver_one(in, ev)) {
             in->tap.refused(in->tap.opaque, ev);
             return any;
         }
-        input_stamp(in, "com", ev->port + 1u, byte);
+        input_stamp(in, copy);
         in->tap.consume(in->tap.opaque);
         any = true;
     }
@@ -143,7 +215,7 @@ bool input_deliver(Input *in)
     for (unsigned i = 0; i < INPUT_SERIAL_PORTS; i++) {
         any |= input_deliver_serial(in, i);
     }
-    return any;
+    return input_deliver_keys(in) || any;
 }
 
 /* The host's wall clock now, as Unix seconds, shifted to local time if asked. */
@@ -194,12 +266,40 @@ static const StateDesc input_queue_desc = {
     .size = sizeof(InputQueue),
 };
 
+static const StateField input_key_queue_fields[] = {
+    STATE_U32_ARRAY(InputKeyQueue, code),
+    STATE_BOOL_ARRAY(InputKeyQueue, down),
+    STATE_U32(InputKeyQueue, head),
+    STATE_U32(InputKeyQueue, len),
+    STATE_END,
+};
+static const StateDesc input_key_queue_desc = {
+    .name = "input-key-queue", .version = 1, .fields = input_key_queue_fields,
+    .size = sizeof(InputKeyQueue),
+};
+
+/* A loaded image is checked like any other outside value (DESIGN.md rule 4). */
+static void input_post_load(void *opaque)
+{
+    Input *in = opaque;
+
+    for (unsigned i = 0; i < INPUT_SERIAL_PORTS; i++) {
+        in->serial_q[i].head %= INPUT_QUEUE_SIZE;
+        in->serial_q[i].len = MIN(in->serial_q[i].len, INPUT_QUEUE_SIZE);
+    }
+    in->key_q.head %= INPUT_KEY_QUEUE_SIZE;
+    in->key_q.len = MIN(in->key_q.len, INPUT_KEY_QUEUE_SIZE);
+}
+
 static const StateField input_fields[] = {
     STATE_STRUCT_ARRAY(Input, serial_q, &input_queue_desc),
+    STATE_STRUCT(Input, key_q, &input_key_queue_desc),
     STATE_U64(Input, events),
     STATE_U64(Input, last_stamp),
     STATE_END,
 };
+/* Version 2 added the key queue. */
 const StateDesc input_state_desc = {
-    .name = "input", .version = 1, .fields = input_fields, .size = sizeof(Input),
+    .name = "input", .version = 2, .fields = input_fields, .size = sizeof(Input),
+    .post_load = input_post_load,
 };

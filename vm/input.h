@@ -1,6 +1,7 @@
 /*
  * The input funnel (DESIGN.md rule 1): every input from outside the machine enters here
- * and nowhere else: serial bytes from the back-ends and the wall-clock time the RTC starts
+ * and nowhere else: serial bytes from the back-ends, key presses for the PS/2 keyboard
+ * (from control commands such as `wirt shutdown`) and the wall-clock time the RTC starts
  * at. Each input is pushed into its device through the device's own function, stamped
  * with the retired-instruction count at which the guest sees it; record/replay will log
  * and supply exactly these events.
@@ -15,6 +16,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/state.h"
+#include "hw/ps2.h"
 #include "hw/uart16550.h"
 
 /* Where the RTC's start time comes from (--rtc base=...). */
@@ -30,6 +32,7 @@ typedef enum InputRtcBase {
 
 #define INPUT_SERIAL_PORTS 2
 #define INPUT_QUEUE_SIZE 4096
+#define INPUT_KEY_QUEUE_SIZE 32
 
 /* Bytes a back-end has handed over that the UART has not taken yet. */
 typedef struct InputQueue {
@@ -37,12 +40,27 @@ typedef struct InputQueue {
     uint32_t head, len;
 } InputQueue;
 
-/* One input as it reaches the guest: a byte into serial port PORT at a stamp. */
+/* Key events handed over that the keyboard has not taken yet. */
+typedef struct InputKeyQueue {
+    uint32_t code[INPUT_KEY_QUEUE_SIZE];    /* PS/2 key codes (hw/ps2.h) */
+    bool down[INPUT_KEY_QUEUE_SIZE];        /* pressed, or released */
+    uint32_t head, len;
+} InputKeyQueue;
+
+typedef enum InputKind {
+    INPUT_EV_SERIAL,        /* a byte into a serial port */
+    INPUT_EV_KEY,           /* a key goes down or up on the PS/2 keyboard */
+} InputKind;
+
+/* One input as it reaches the guest, at a stamp. */
 typedef struct InputEvent {
     uint64_t insns;         /* retired instructions when it arrives */
     int64_t vtime;          /* virtual time then (a halted guest's time moves alone) */
-    uint8_t port;
-    uint8_t byte;
+    InputKind kind;
+    uint8_t port;           /* serial: 0 = COM1 */
+    uint8_t byte;           /* serial */
+    bool down;              /* key: pressed (true) or released */
+    uint32_t key;           /* key: a PS/2 key code (hw/ps2.h) */
 } InputEvent;
 
 /*
@@ -66,6 +84,8 @@ typedef struct Input {
     Log *log;
     Uart *serial[INPUT_SERIAL_PORTS];   /* NULL: no such port */
     InputQueue serial_q[INPUT_SERIAL_PORTS];
+    PS2Kbd *kbd;            /* NULL: no keyboard */
+    InputKeyQueue key_q;
     uint64_t events;        /* inputs delivered to the guest so far */
     uint64_t last_stamp;    /* the stamp of the last one */
     int64_t rtc_start;      /* what input_rtc_start returned */
@@ -75,6 +95,17 @@ void input_init(Input *in, const uint64_t *insns, const VClock *clock, Log *log)
 extern const StateDesc input_state_desc;
 /* Serial port PORT (0 = COM1) is U. */
 void input_attach_serial(Input *in, unsigned port, Uart *u);
+
+/* The PS/2 keyboard is KBD. */
+void input_attach_keyboard(Input *in, PS2Kbd *kbd);
+bool input_has_keyboard(const Input *in);
+/*
+ * A key goes down or up (KEYCODE as for ps2_kbd_key). It reaches the keyboard once the
+ * keyboard has sent everything before it (the controller holds one byte, the keyboard
+ * queues at most 16), so a burst of keys is never lost to an overrun. False, taking
+ * nothing, when there is no keyboard, the queue is full, or the funnel is replaying.
+ */
+bool input_key_offer(Input *in, unsigned keycode, bool down);
 
 /* Room for more bytes from PORT's back-end (0 when the port is absent). */
 size_t input_serial_room(const Input *in, unsigned port);

@@ -12,7 +12,12 @@
 #include "vm/bios.h"
 #include "vm/bzimage.h"
 #include "vm/chardev.h"
+#include "vm/guestcfg.h"
 #include "vm/multiboot.h"
+
+/* A config file's serial list and the board's COM ports are the same ports. */
+G_STATIC_ASSERT(GUEST_SERIAL_MAX == MACHINE_SERIAL_PORTS);
+G_STATIC_ASSERT(INPUT_SERIAL_PORTS == MACHINE_SERIAL_PORTS);
 
 Machine *machine_new(void)
 {

@@ -14,6 +14,8 @@
 #include "mmu/mmu.h"
 #include "vm/input.h"
 
+struct Domain;
+
 /* Which board to wire (--machine). */
 typedef enum MachineBoard {
     MACHINE_BOARD_TEST,     /* RAM, CPU, debug ports, port 0x92 (vm/testboard.c) */
@@ -42,6 +44,7 @@ typedef struct MachineConfig {
     bool no_reboot;         /* --no-reboot: a reset ends the run */
     uint64_t save_at;       /* --save-at: snapshot at this instruction count ... */
     const char *save_path;  /* ... into this file; NULL: no snapshot */
+    const char *name;       /* --name: the guest's name and control socket; NULL: none */
 } MachineConfig;
 
 /* Exit statuses of a run, besides the debug-exit port's (value << 1) | 1. */
@@ -83,6 +86,7 @@ typedef struct Machine {
     struct MultibootImage *kernel; /* --kernel and its modules, reloaded on reset */
     struct BzImage *linux_kernel;  /* --kernel (a bzImage) and --initrd, likewise */
     struct Replay *replay;  /* --record or --replay (vm/replay.h); NULL otherwise */
+    struct Domain *domain;  /* --name: the control socket (vm/domain.h); NULL otherwise */
     bool stop;              /* a device asked to end the run */
     int exit_status;
 } Machine;

@@ -143,6 +143,7 @@ static bool pc_init_misc(Machine *m, char **why)
     if (!i8042_init(&m->kbc, &m->io, a20_kbc, machine_reset_line, m, &m->log, why)) {
         return false;
     }
+    input_attach_keyboard(&m->input, &m->kbc.kbd);
     m->kbc.irq_kbd = pc_pic_line(m, 1);
     m->kbc.irq_aux = pc_pic_line(m, 12);
     return port92_init(&m->port92, &m->io, a20_p92, machine_reset_line, m, why) &&

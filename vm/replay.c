@@ -16,8 +16,12 @@
 
 G_DEFINE_QUARK(wirt-replay-error-quark, replay_error)
 
-enum { EV_SERIAL = 1, EV_CHECKPOINT = 2, EV_END = 3 };
+enum { EV_SERIAL = 1, EV_CHECKPOINT = 2, EV_END = 3, EV_KEY = 4 };
 #define EV_HEADER 17            /* kind, insns, vtime */
+#define EV_SERIAL_SIZE (EV_HEADER + 2)      /* port, byte */
+#define EV_KEY_SIZE (EV_HEADER + 5)         /* u32 key code, u8 down */
+#define EV_BIT(kind) (1u << (kind))
+#define EV_INPUTS (EV_BIT(EV_SERIAL) | EV_BIT(EV_KEY))
 #define REPLAY_MAX_SECTIONS 32
 #define REPLAY_FIELDS_SHOWN 6
 
@@ -174,8 +178,15 @@ static void put_event_header(Replay *r, uint8_t kind, uint64_t insns, int64_t vt
 static void tap_record(void *opaque, const InputEvent *ev)
 {
     Replay *r = opaque;
-    uint8_t b[2] = { ev->port, ev->byte };
+    uint8_t b[5] = { ev->port, ev->byte };
 
+    if (ev->kind == INPUT_EV_KEY) {
+        put_event_header(r, EV_KEY, ev->insns, ev->vtime);
+        st32_le(b, ev->key);
+        b[4] = ev->down;
+        fwrite(b, 1, 5, r->out);
+        return;
+    }
     put_event_header(r, EV_SERIAL, ev->insns, ev->vtime);
     fwrite(b, 1, 2, r->out);
 }
@@ -191,7 +202,9 @@ static size_t event_size(const Replay *r, size_t pos)
     }
     switch (p[0]) {
     case EV_SERIAL:
-        return left >= EV_HEADER + 2 ? EV_HEADER + 2 : 0;
+        return left >= EV_SERIAL_SIZE ? EV_SERIAL_SIZE : 0;
+    case EV_KEY:
+        return left >= EV_KEY_SIZE && p[EV_HEADER + 4] <= 1 ? EV_KEY_SIZE : 0;
     case EV_END:
         return EV_HEADER;
     case EV_CHECKPOINT:
@@ -213,8 +226,9 @@ static size_t event_size(const Replay *r, size_t pos)
     }
 }
 
-/* Moves *POS to the next event of KIND (or the end mark); false when the log runs out. */
-static bool seek_kind(const Replay *r, size_t *pos, uint8_t kind)
+/* Moves *POS to the next event of a kind in KINDS (EV_BIT set) or the end mark; false
+ * when the log runs out. */
+static bool seek_kinds(const Replay *r, size_t *pos, unsigned kinds)
 {
     while (*pos < r->len) {
         size_t n = event_size(r, *pos);
@@ -222,7 +236,7 @@ static bool seek_kind(const Replay *r, size_t *pos, uint8_t kind)
         if (n == 0) {
             return false;
         }
-        if (k == kind || k == EV_END) {
+        if ((kinds & EV_BIT(k)) || k == EV_END) {
             return true;
         }
         *pos += n;
@@ -230,18 +244,33 @@ static bool seek_kind(const Replay *r, size_t *pos, uint8_t kind)
     return false;
 }
 
+static bool seek_kind(const Replay *r, size_t *pos, uint8_t kind)
+{
+    return seek_kinds(r, pos, EV_BIT(kind));
+}
+
+/* The input event at P (a serial or key event whose size was checked). */
+static InputEvent input_event_at(const uint8_t *p)
+{
+    InputEvent ev = { .insns = ld64_le(p + 1), .vtime = (int64_t)ld64_le(p + 9) };
+
+    if (p[0] == EV_KEY) {
+        ev.kind = INPUT_EV_KEY;
+        ev.key = ld32_le(p + EV_HEADER);
+        ev.down = p[EV_HEADER + 4];
+    } else {
+        ev.kind = INPUT_EV_SERIAL;
+        ev.port = p[EV_HEADER];
+        ev.byte = p[EV_HEADER + 1];
+    }
+    return ev;
+}
+
 static void load_next_input(Replay *r)
 {
-    const uint8_t *p;
-
-    r->have_next = seek_kind(r, &r->input_pos, EV_SERIAL) &&
-                   r->data[r->input_pos] == EV_SERIAL;
+    r->have_next = seek_kinds(r, &r->input_pos, EV_INPUTS) && r->data[r->input_pos] != EV_END;
     if (r->have_next) {
-        p = (const uint8_t *)r->data + r->input_pos;
-        r->next = (InputEvent){
-            .insns = ld64_le(p + 1), .vtime = (int64_t)ld64_le(p + 9), .port = p[17],
-            .byte = p[18],
-        };
+        r->next = input_event_at((const uint8_t *)r->data + r->input_pos);
     }
 }
 
@@ -254,16 +283,22 @@ static const InputEvent *tap_peek(void *opaque)
 static void tap_consume(void *opaque)
 {
     Replay *r = opaque;
-    r->input_pos += EV_HEADER + 2;
+    r->input_pos += event_size(r, r->input_pos);
     load_next_input(r);
 }
 
 static void tap_refused(void *opaque, const InputEvent *ev)
 {
     Replay *r = opaque;
-    fprintf(stderr, "wirt: replay diverged at instruction %" G_GUINT64_FORMAT ": COM%u "
-            "cannot take the logged byte 0x%02x (the guest is not where the recording was)\n",
-            ev->insns, ev->port + 1u, ev->byte);
+    if (ev->kind == INPUT_EV_KEY) {
+        fprintf(stderr, "wirt: replay diverged at instruction %" G_GUINT64_FORMAT ": the "
+                "keyboard cannot take the logged key 0x%x (the guest is not where the "
+                "recording was)\n", ev->insns, ev->key);
+    } else {
+        fprintf(stderr, "wirt: replay diverged at instruction %" G_GUINT64_FORMAT ": COM%u "
+                "cannot take the logged byte 0x%02x (the guest is not where the recording "
+                "was)\n", ev->insns, ev->port + 1u, ev->byte);
+    }
     r->diverged = true;
 }
 
@@ -684,10 +719,14 @@ bool replay_walk(const char *path, ReplayWalkFn fn, void *ctx, GError **err)
             k = NULL;
             break;
         }
-        ev.kind = p[0] == EV_SERIAL ? "serial" : p[0] == EV_CHECKPOINT ? "checkpoint" : "end";
-        if (p[0] == EV_SERIAL) {
-            ev.port = p[17];
-            ev.byte = p[18];
+        ev.kind = p[0] == EV_SERIAL ? "serial" : p[0] == EV_KEY ? "key" :
+                  p[0] == EV_CHECKPOINT ? "checkpoint" : "end";
+        if (p[0] == EV_SERIAL || p[0] == EV_KEY) {
+            InputEvent in = input_event_at(p);
+            ev.port = in.port;
+            ev.byte = in.byte;
+            ev.key = in.key;
+            ev.down = in.down;
         }
         fn(ctx, &ev);
         pos += n;

@@ -1,9 +1,9 @@
 /*
  * Record/replay (docs/replay-format.md): `--record FILE` logs every input that enters
- * through the funnel (vm/input.h), stamped with the instruction count and virtual time,
- * plus periodic checkpoints of the machine state; `--replay FILE` feeds the inputs back
- * at the same stamps, ignores the host, and stops at the first checkpoint that differs,
- * naming what differs. Both run on the deterministic clock.
+ * through the funnel (vm/input.h: serial bytes, key presses), stamped with the instruction
+ * count and virtual time, plus periodic checkpoints of the machine state; `--replay FILE`
+ * feeds the inputs back at the same stamps, ignores the host, and stops at the first
+ * checkpoint that differs, naming what differs. Both run on the deterministic clock.
  */
 #ifndef WIRT_VM_REPLAY_H
 #define WIRT_VM_REPLAY_H
@@ -65,10 +65,12 @@ bool replay_diverged(const Replay *r);
 /* One logged event, for `wirt replay info`. */
 typedef struct ReplayEventInfo {
     size_t offset;          /* in the file */
-    const char *kind;       /* "serial", "checkpoint" or "end" */
+    const char *kind;       /* "serial", "key", "checkpoint" or "end" */
     uint64_t insns;
     int64_t vtime;
     uint8_t port, byte;     /* serial: COM(port + 1) received byte */
+    uint32_t key;           /* key: the PS/2 key code (hw/ps2.h) ... */
+    bool down;              /* ... went down, or up */
 } ReplayEventInfo;
 typedef void (*ReplayWalkFn)(void *ctx, const ReplayEventInfo *ev);
 /* Calls FN for every event of the log at PATH, in order. */

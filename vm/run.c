@@ -1,7 +1,8 @@
 /*
  * The run loop (DESIGN.md rules 1 and 2): one thread runs the CPU and the devices; the
  * virtual clock's timers fire between slices; host input is polled here and pushed into
- * devices only through the input funnel.
+ * devices only through the input funnel; the control socket (vm/domain.h) is served here
+ * too, between slices and while the guest halts or is paused.
  */
 #include "vm/run.h"
 
@@ -11,6 +12,7 @@
 
 #include "translate/translate.h"
 #include "vm/chardev.h"
+#include "vm/domain.h"
 #include "vm/replay.h"
 #include "vm/snapshot.h"
 
@@ -19,6 +21,8 @@
  * run cleanly (the terminal is restored on that path and by atexit). Handlers only set it.
  */
 static volatile sig_atomic_t run_signal;
+
+#define RUN_PAUSED_WAIT_MS 1000
 
 typedef struct Run {
     Machine *m;
@@ -60,6 +64,7 @@ static void run_poll_input(Run *r)
         size_t n = chardev_read(m->serial[i], buf, room);
         input_serial_offer(&m->input, i, buf, n);
     }
+    domain_service(m->domain);
     if (input_pending(&m->input)) {
         input_deliver(&m->input);
     }
@@ -74,6 +79,9 @@ static bool run_has_input(const Machine *m)
     if (m->replay && m->input.tap.peek) {   /* replaying: only the log counts */
         return replay_next_stamp(m->replay, &insns, &vtime);
     }
+    if (domain_listening(m->domain)) {
+        return true;        /* a control command may still wake it */
+    }
     for (unsigned i = 0; i < MACHINE_SERIAL_PORTS; i++) {
         if (chardev_has_input(m->serial[i])) {
             return true;
@@ -82,17 +90,19 @@ static bool run_has_input(const Machine *m)
     return false;
 }
 
-/* Sleeps until host input arrives or TIMEOUT_MS passes (-1: no limit). */
+/* Sleeps until host input or a control request arrives or TIMEOUT_MS passes (-1: no
+ * limit). A paused guest waits for the control socket only. */
 static void run_wait_input(Machine *m, int timeout_ms)
 {
-    struct pollfd fds[MACHINE_SERIAL_PORTS];
+    struct pollfd fds[MACHINE_SERIAL_PORTS + CONTROL_POLL_MAX];
     int n = 0;
 
-    for (unsigned i = 0; i < MACHINE_SERIAL_PORTS; i++) {
+    for (unsigned i = 0; i < MACHINE_SERIAL_PORTS && !domain_paused(m->domain); i++) {
         if (m->serial[i] && chardev_poll_fd(m->serial[i], &fds[n])) {
             n++;
         }
     }
+    n += domain_poll_fds(m->domain, fds + n, CONTROL_POLL_MAX);
     if (poll(fds, (nfds_t)n, timeout_ms) < 0 && errno != EINTR) {
         fprintf(stderr, "wirt: poll: %s\n", g_strerror(errno));
     }
@@ -164,16 +174,21 @@ static int run_halted(Run *r)
     return run_idle(r);
 }
 
-/* A triple fault or the reset line: reset the machine, or end the run (--no-reboot). */
+/*
+ * A triple fault or the reset line: reset the machine, or end the run (--no-reboot, or a
+ * guest that `wirt shutdown` asked to power off and that reboots in answer).
+ */
 static int run_reset(Run *r, CpuExit e)
 {
     Machine *m = r->m;
+    bool off = r->cfg->no_reboot || domain_shutting_down(m->domain);
 
     fprintf(stderr, "wirt: %s at %04x:%08" G_GINT64_MODIFIER "x%s\n",
             e == CPU_EXIT_TRIPLE_FAULT ? "triple fault" : "reset requested",
             m->cpu.seg[SEG_CS].sel, m->cpu.eip,
-            r->cfg->no_reboot ? ", shutting down (--no-reboot)" : ", resetting");
-    if (r->cfg->no_reboot || !machine_reset(m, r->cfg)) {
+            !off ? ", resetting" : r->cfg->no_reboot ? ", shutting down (--no-reboot)"
+                                                     : ", powering off (shutdown requested)");
+    if (off || !machine_reset(m, r->cfg)) {
         return MACHINE_EXIT_SHUTDOWN;
     }
     return -1;
@@ -238,40 +253,51 @@ static void run_save(Run *r)
             (double)(host_monotonic_ns() - t0) / 1e9);
 }
 
-/* One slice of guest execution and what follows it. Returns an exit status, or -1. */
-static int run_slice(Run *r)
+/*
+ * Paused: no guest code runs and virtual time stands still until a command resumes it. The
+ * wait is capped so that a signal that lands just before the poll is still seen soon.
+ */
+static int run_paused(Run *r)
+{
+    run_wait_input(r->m, RUN_PAUSED_WAIT_MS);
+    domain_service(r->m->domain);
+    return r->m->stop ? r->m->exit_status : -1;
+}
+
+/*
+ * Between slices: replay checkpoints, --save-at, host input, signals and control commands.
+ * Returns an exit status (a command may have ended the run), or -1 to go on.
+ */
+static int run_between(Run *r)
 {
     Machine *m = r->m;
-    uint64_t before = m->cpu.stats.insns;
+    uint64_t now = m->cpu.stats.insns;
     int status;
-    CpuExit e;
 
     if (m->replay && !replay_step(m->replay)) {
         return MACHINE_EXIT_DIVERGED;
     }
     if (m->replay && replay_at_end(m->replay)) {
         fprintf(stderr, "wirt: replay: the recording ends at instruction %" G_GUINT64_FORMAT
-                "\n", before);
+                "\n", now);
         return MACHINE_EXIT_SHUTDOWN;
     }
-    if (before >= r->save_at) {
+    if (now >= r->save_at) {
         run_save(r);    /* before this point's input, which a restore then receives */
     }
     status = run_check_host(r);
     if (m->replay && replay_diverged(m->replay)) {
         return MACHINE_EXIT_DIVERGED;
     }
+    return status < 0 && m->stop ? m->exit_status : status;
+}
 
-    if (status >= 0) {
-        return status;
-    }
-    vclock_run_timers(&m->clock);
-    e = translate_exec(&m->cpu, run_budget(r));
-    r->left -= MIN(r->left, m->cpu.stats.insns - before);
-    vclock_run_timers(&m->clock);
-    if (m->stop) {
-        return m->exit_status;
-    }
+/* After a slice: a halt, a reset, --max-insns. Returns an exit status, or -1. */
+static int run_after(Run *r, CpuExit e)
+{
+    Machine *m = r->m;
+    int status = -1;
+
     if (e == CPU_EXIT_HALT) {
         status = run_halted(r);
     } else if (e == CPU_EXIT_TRIPLE_FAULT || (e == CPU_EXIT_REQUEST && m->reset_requested)) {
@@ -287,6 +313,27 @@ static int run_slice(Run *r)
         return MACHINE_EXIT_LIMIT;
     }
     return status;
+}
+
+/* One slice of guest execution and what follows it. Returns an exit status, or -1. */
+static int run_slice(Run *r)
+{
+    Machine *m = r->m;
+    uint64_t before = m->cpu.stats.insns;
+    int status = run_between(r);
+    CpuExit e;
+
+    if (status >= 0) {
+        return status;
+    }
+    if (domain_paused(m->domain)) {
+        return run_paused(r);
+    }
+    vclock_run_timers(&m->clock);
+    e = translate_exec(&m->cpu, run_budget(r));
+    r->left -= MIN(r->left, m->cpu.stats.insns - before);
+    vclock_run_timers(&m->clock);
+    return m->stop ? m->exit_status : run_after(r, e);
 }
 
 int machine_main(Machine *m, const MachineConfig *cfg)

@@ -92,6 +92,9 @@ static char *config_text(Machine *m, const MachineConfig *cfg, gsize *len)
     g_autoptr(GKeyFile) k = g_key_file_new();
 
     g_key_file_set_string(k, "wirt", "version", WIRT_VERSION);
+    if (cfg->name) {
+        g_key_file_set_string(k, "guest", "name", cfg->name);    /* for `wirt restore` */
+    }
     g_key_file_set_string(k, "machine", "board", board_names[cfg->board]);
     g_key_file_set_uint64(k, "machine", "ram_bytes", cfg->ram_bytes);
     g_key_file_set_string(k, "machine", "cpu", "p6");
@@ -613,6 +616,9 @@ bool snapshot_read_config(const char *path, MachineConfig *cfg, GPtrArray *keep,
             } else if (!cfg->serial[i]) {
                 cfg->serial[i] = i == 0 ? "stdio" : "none";
             }
+        }
+        if (!cfg->name && (cfg->name = g_key_file_get_string(k, "guest", "name", NULL))) {
+            g_ptr_array_add(keep, (char *)cfg->name);
         }
         cfg->kernel_path = keep_str(k, "kernel", keep);
         cfg->kernel_append = keep_str(k, "append", keep);

@@ -36,9 +36,10 @@ bool snapshot_save(Machine *m, const MachineConfig *cfg, const char *path, GErro
 
 /*
  * The machine configuration a snapshot was taken with: board, RAM, clock, serial ports,
- * boot images (for resets). Fills CFG after checking the file's framing; its strings are
- * added to KEEP (a GPtrArray freeing with g_free). A serial port the snapshot has keeps
- * CFG's back-end, or gets stdio (COM1) or none (COM2); one it lacks is dropped.
+ * boot images (for resets), and the guest's name when CFG has none. Fills CFG after
+ * checking the file's framing; its strings are added to KEEP (a GPtrArray freeing with
+ * g_free). A serial port the snapshot has keeps CFG's back-end, or gets stdio (COM1) or
+ * none (COM2); one it lacks is dropped.
  */
 bool snapshot_read_config(const char *path, MachineConfig *cfg, GPtrArray *keep,
                           GError **err);
