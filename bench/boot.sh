@@ -2,7 +2,7 @@
 # Boot benchmark: boots the default Linux guest (guests/linux: Debian's 686 kernel and a
 # BusyBox initramfs, made by scripts/guest-linux.sh) under wirt and, when
 # qemu-system-i386 is installed, under QEMU (TCG, `-M isapc -cpu pentium2`) with the same
-# kernel, initramfs, memory and command line ("console=ttyS0 nolapic"), driving each
+# kernel, initramfs, memory and command line ("console=ttyS0,115200 nolapic"), driving each
 # guest through its serial console. For each emulator it measures
 #   boot      host wall seconds from starting the process to "wirt guest ready" on the
 #             serial output (the initramfs prints it just before starting its shell);
@@ -69,7 +69,7 @@ if [ -n "$qemu" ] && [ ! -x "$qemu" ]; then
     exit 2
 fi
 
-append="console=ttyS0 nolapic"
+append="console=ttyS0,115200 nolapic"
 wirt_cmd=("$wirt" run --kernel "$guest/vmlinuz" --initrd "$guest/initrd.img"
           --append "$append" -m "$mem" --serial stdio --no-reboot)
 qemu_cmd=("$qemu" -M isapc -cpu pentium2 -accel tcg -m "$mem" -display none

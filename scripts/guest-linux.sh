@@ -8,7 +8,7 @@
 # reproducibly (fixed mtimes, uid/gid 0, fixed entry order, gzip -n): the same packages give
 # the same bytes. Needs root or sudo only to add the i386 architecture and update apt's lists.
 # Boot it with: console=ttyS0 (e.g. qemu-system-i386 -kernel vmlinuz -initrd initrd.img
-#   -append "console=ttyS0 nolapic" -nographic).
+#   -append "console=ttyS0,115200 nolapic" -nographic).
 set -eu
 
 # Bump when the initramfs contents or layout below change, so that old guests are rebuilt.

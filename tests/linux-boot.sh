@@ -43,7 +43,7 @@ guest() {    # guest NAME ARGS...: the guest with its output in out.NAME, err.NA
     name=$1
     shift
     "$wirt" run --kernel "$dir/vmlinuz" --initrd "$dir/initrd.img" \
-        --append "console=ttyS0 nolapic" -m 128 --clock insns --serial stdio --no-reboot \
+        --append "console=ttyS0,115200 nolapic" -m 128 --clock insns --serial stdio --no-reboot \
         --max-insns 60000000000 "$@" >"$tmp/out.$name" 2>"$tmp/err.$name"
 }
 

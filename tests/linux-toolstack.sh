@@ -27,7 +27,7 @@ name    = "linux"
 memory  = 128
 kernel  = "$guest/vmlinuz"
 initrd  = "$guest/initrd.img"
-cmdline = "console=ttyS0 nolapic"
+cmdline = "console=ttyS0,115200 nolapic"
 CFG
 "$wirt" create "$dir/linux.cfg" >"$dir/out" 2>"$dir/err"
 check $? "create the Linux guest"
