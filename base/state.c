@@ -3,6 +3,7 @@
  */
 #include "base/state.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -176,6 +177,47 @@ static void image_visit_field(void *ctx, const char *path, StateType type, void 
         iv->fn(iv->ctx, path, type, iv->data + iv->pos, n);
     }
     iv->pos += n;
+}
+
+typedef struct ImageDiff {
+    const uint8_t *a;
+    size_t pos;
+    StateImageDiffFn fn;
+    void *ctx;
+    unsigned differences;
+} ImageDiff;
+
+static void image_diff_field(void *ctx, const char *path, StateType type,
+                             const uint8_t *bytes, size_t len)
+{
+    ImageDiff *d = ctx;
+    const uint8_t *a = d->a + d->pos;
+
+    d->pos += len;
+    if (memcmp(a, bytes, len)) {
+        d->differences++;
+        d->fn(d->ctx, path, type, a, bytes, len);
+    }
+}
+
+unsigned state_diff_images(const StateDesc *sd, const uint8_t *a, const uint8_t *b,
+                           size_t len, StateImageDiffFn fn, void *ctx)
+{
+    ImageDiff d = { .a = a, .fn = fn, .ctx = ctx };
+
+    state_visit_image(sd, b, len, image_diff_field, &d);
+    return d.differences;
+}
+
+void state_format_value(StateType type, const uint8_t *bytes, size_t len, char *buf,
+                        size_t size)
+{
+    if (type == ST_TIMER) {
+        snprintf(buf, size, "%s at %" PRId64 " ns", bytes[0] ? "armed" : "idle",
+                 (int64_t)ld64_le(bytes + 1));
+    } else {
+        snprintf(buf, size, "0x%" PRIx64, ldn_le(bytes, (unsigned)len));
+    }
 }
 
 bool state_visit_image(const StateDesc *sd, const uint8_t *data, size_t len,

@@ -95,4 +95,19 @@ typedef void (*StateImageVisitFn)(void *ctx, const char *path, StateType type,
 bool state_visit_image(const StateDesc *sd, const uint8_t *data, size_t len,
                        StateImageVisitFn fn, void *ctx);
 
+/*
+ * Compares two images A and B of SD, both LEN bytes: FN gets each field whose bytes
+ * differ, with its bytes in both. Returns how many differ (0 when LEN is not the table's
+ * image size).
+ */
+typedef void (*StateImageDiffFn)(void *ctx, const char *path, StateType type,
+                                 const uint8_t *a, const uint8_t *b, size_t len);
+unsigned state_diff_images(const StateDesc *sd, const uint8_t *a, const uint8_t *b,
+                           size_t len, StateImageDiffFn fn, void *ctx);
+
+/* A field's value from an image as text: hex, or a timer's state and deadline. */
+#define STATE_VALUE_TEXT 48
+void state_format_value(StateType type, const uint8_t *bytes, size_t len, char *buf,
+                        size_t size);
+
 #endif

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/bytes.h"
 #include "frontends/cli.h"
 #include "vm/snapshot.h"
 
@@ -15,15 +14,10 @@
 static void print_field(void *ctx, const char *path, StateType type, const uint8_t *bytes,
                         size_t len)
 {
-    const char *section = ctx;
+    char value[STATE_VALUE_TEXT];
 
-    if (type == ST_TIMER) {
-        printf("  %s.%s = %s at %" G_GINT64_FORMAT " ns\n", section, path,
-               bytes[0] ? "armed" : "idle", (gint64)ld64_le(bytes + 1));
-    } else {
-        printf("  %s.%s = 0x%" G_GINT64_MODIFIER "x\n", section, path,
-               ldn_le(bytes, (unsigned)len));
-    }
+    state_format_value(type, bytes, len, value, sizeof(value));
+    printf("  %s.%s = %s\n", (const char *)ctx, path, value);
 }
 
 typedef struct Info {
@@ -57,8 +51,6 @@ static void info_section(void *ctx, const char *name, const uint8_t *data, size_
 typedef struct Diff {
     GHashTable *a;          /* section name -> GBytes, from the first file */
     const char *section;
-    const uint8_t *other;   /* the same section in the first file */
-    size_t pos;
     unsigned differences;
 } Diff;
 
@@ -67,18 +59,14 @@ static void keep_section(void *ctx, const char *name, const uint8_t *data, size_
     g_hash_table_insert(ctx, g_strdup(name), g_bytes_new(data, len));
 }
 
-static void diff_field(void *ctx, const char *path, StateType type, const uint8_t *bytes,
-                       size_t len)
+static void diff_field(void *ctx, const char *path, StateType type, const uint8_t *a,
+                       const uint8_t *b, size_t len)
 {
-    Diff *d = ctx;
-    const uint8_t *mine = d->other + d->pos;
+    char va[STATE_VALUE_TEXT], vb[STATE_VALUE_TEXT];
 
-    d->pos += len;
-    if (memcmp(mine, bytes, len)) {
-        d->differences++;
-        printf("%s.%s: 0x%" G_GINT64_MODIFIER "x vs 0x%" G_GINT64_MODIFIER "x\n", d->section,
-               path, ldn_le(mine, (unsigned)MIN(len, 8)), ldn_le(bytes, (unsigned)MIN(len, 8)));
-    }
+    state_format_value(type, a, len, va, sizeof(va));
+    state_format_value(type, b, len, vb, sizeof(vb));
+    printf("%s.%s: %s vs %s\n", ((Diff *)ctx)->section, path, va, vb);
 }
 
 static void diff_ram(Diff *d, const char *name, const uint8_t *a, const uint8_t *b, size_t len)
@@ -112,9 +100,7 @@ static void diff_section(void *ctx, const char *name, const uint8_t *data, size_
         d->differences++;
     } else if (sd) {
         d->section = name;
-        d->other = adata;
-        d->pos = 0;
-        state_visit_image(sd, data, len, diff_field, d);
+        d->differences += state_diff_images(sd, adata, data, len, diff_field, d);
     } else {
         diff_ram(d, name, adata, data, len);
     }

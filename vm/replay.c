@@ -365,27 +365,20 @@ static GByteArray *checkpoint_body(Machine *m)
 }
 
 typedef struct FieldDiff {
-    const uint8_t *recorded;
-    size_t pos;
-    unsigned shown, total;
+    unsigned shown;
     const char *section;
 } FieldDiff;
 
-static void report_field(void *ctx, const char *path, StateType type, const uint8_t *bytes,
-                         size_t len)
+static void report_field(void *ctx, const char *path, StateType type, const uint8_t *rec,
+                         const uint8_t *mine, size_t len)
 {
     FieldDiff *d = ctx;
-    const uint8_t *rec = d->recorded + d->pos;
+    char vr[STATE_VALUE_TEXT], vm[STATE_VALUE_TEXT];
 
-    d->pos += len;
-    if (!memcmp(rec, bytes, len)) {
-        return;
-    }
-    d->total++;
     if (d->shown++ < REPLAY_FIELDS_SHOWN) {
-        fprintf(stderr, "wirt:   %s.%s: recorded 0x%" G_GINT64_MODIFIER "x, replayed 0x%"
-                G_GINT64_MODIFIER "x\n", d->section, path, ldn_le(rec, (unsigned)MIN(len, 8)),
-                ldn_le(bytes, (unsigned)MIN(len, 8)));
+        state_format_value(type, rec, len, vr, sizeof(vr));
+        state_format_value(type, mine, len, vm, sizeof(vm));
+        fprintf(stderr, "wirt:   %s.%s: recorded %s, replayed %s\n", d->section, path, vr, vm);
     }
 }
 
@@ -407,16 +400,15 @@ static void report_divergence(Replay *r, const uint8_t *rec, const uint8_t *mine
         memcpy(name, mine + at + 1, nlen);
         name[nlen] = 0;
         sd = snapshot_section_desc(name);
-        d.recorded = rec + at + 5 + nlen;
-        d.pos = 0;
         d.section = name;
-        if (sd && memcmp(d.recorded, mine + at + 5 + nlen, ilen)) {
-            state_visit_image(sd, mine + at + 5 + nlen, ilen, report_field, &d);
+        if (sd) {
+            state_diff_images(sd, rec + at + 5 + nlen, mine + at + 5 + nlen, ilen,
+                              report_field, &d);
         }
         at += 5u + nlen + ilen;
     }
-    if (d.total > REPLAY_FIELDS_SHOWN) {
-        fprintf(stderr, "wirt:   ... %u fields differ in all\n", d.total);
+    if (d.shown > REPLAY_FIELDS_SHOWN) {
+        fprintf(stderr, "wirt:   ... %u fields differ in all\n", d.shown);
     }
     if (ram_differs) {
         fprintf(stderr, "wirt:   RAM written since instruction %" G_GUINT64_FORMAT " differs "
