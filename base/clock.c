@@ -127,6 +127,16 @@ void timer_mod(Timer *t, int64_t deadline)
     t->next = *pp;
     *pp = t;
     t->armed = true;
+    if (t->clock->queue == t && t->clock->earlier && t->clock->mode == VCLOCK_INSNS) {
+        t->clock->earlier(t->clock->earlier_opaque, deadline);
+    }
+}
+
+void vclock_set_earlier_hook(VClock *c, void (*fn)(void *opaque, int64_t deadline),
+                             void *opaque)
+{
+    c->earlier = fn;
+    c->earlier_opaque = opaque;
 }
 
 int64_t vclock_next_deadline(const VClock *c)

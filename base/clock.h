@@ -43,6 +43,9 @@ struct VClock {
     bool stopped;           /* paused: time stands still */
     int64_t stopped_at;
     Timer *queue;
+    /* Deterministic mode: told when a timer armed becomes the earliest (see below). */
+    void (*earlier)(void *opaque, int64_t deadline);
+    void *earlier_opaque;
 };
 
 /* INSNS points at the retired-instruction counter (used in VCLOCK_INSNS mode). */
@@ -73,6 +76,15 @@ void vclock_start(VClock *c);
  * there.
  */
 void vclock_warp_to(VClock *c, int64_t ns);
+
+/*
+ * Deterministic mode: FN(OPAQUE, DEADLINE) is called whenever a timer is armed ahead of all
+ * others, so that a slice of guest code already running (cut for the old earliest deadline)
+ * ends by the new one. Without it a timer armed by a port write would fire when the slice
+ * happens to end, and where slices end must never show in what the guest sees.
+ */
+void vclock_set_earlier_hook(VClock *c, void (*fn)(void *opaque, int64_t deadline),
+                             void *opaque);
 
 /* Instructions that can run before virtual time reaches NS (VCLOCK_INSNS); 0 if past. */
 uint64_t vclock_insns_until(const VClock *c, int64_t ns);

@@ -5,7 +5,8 @@
 # floating-point computation (BusyBox's awk has no libm: products and quotients only),
 # /proc/interrupts), reboots it, and expects wirt to end cleanly; the kernel must have
 # found the ACPI tables and kept the TSC as its clocksource. That run is recorded
-# (--record); a replay of the log with no input must print the same bytes, all of them;
+# (--record) with its slices of guest code cut at random points (WIRT_SLICE_JITTER), so
+# that the replays, cut elsewhere, show any way the slicing leaks into the guest; a replay of the log with no input must print the same bytes, all of them;
 # a replay saved to a snapshot in the middle and continued from the snapshot in a new
 # process must too; and a log with one typed byte changed must make the replay stop with
 # a divergence report. Speaks TAP; skips when the guest is absent.
@@ -42,9 +43,10 @@ type_commands() {
 guest() {    # guest NAME ARGS...: the guest with its output in out.NAME, err.NAME
     name=$1
     shift
-    "$wirt" run --kernel "$dir/vmlinuz" --initrd "$dir/initrd.img" \
-        --append "console=ttyS0,115200 nolapic" -m 128 --clock insns --serial stdio --no-reboot \
-        --max-insns 60000000000 "$@" >"$tmp/out.$name" 2>"$tmp/err.$name"
+    env ${jitter:+WIRT_SLICE_JITTER=$jitter} "$wirt" run \
+        --kernel "$dir/vmlinuz" --initrd "$dir/initrd.img" \
+        --append "console=ttyS0,115200 nolapic" -m 128 --clock insns --serial stdio \
+        --no-reboot --max-insns 60000000000 "$@" >"$tmp/out.$name" 2>"$tmp/err.$name"
 }
 
 boot() {    # the recorded run, typed into
@@ -52,8 +54,10 @@ boot() {    # the recorded run, typed into
     : >"$tmp/out.a"
     type_commands "$tmp/out.a" "$tmp/done.a" >"$tmp/in.a" 2>/dev/null &
     typist=$!
+    jitter=7
     guest a --record "$tmp/a.log" <"$tmp/in.a"
     status=$?
+    jitter=
     touch "$tmp/done.a"
     wait "$typist"
     return $status

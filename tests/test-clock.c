@@ -178,11 +178,49 @@ static void test_state_image(void)
     g_assert_cmpuint(b.x, ==, 7);
 }
 
+static void on_earlier(void *opaque, int64_t deadline)
+{
+    int64_t *seen = opaque;
+    *seen = deadline;
+}
+
+static void on_nothing(void *opaque)
+{
+}
+
+/* The run loop is told of a timer armed ahead of all others, and only then. */
+static void test_earlier_hook(void)
+{
+    uint64_t insns = 0;
+    int64_t seen = -1;
+    VClock c;
+    Timer a, b;
+
+    vclock_init(&c, VCLOCK_INSNS, 0, &insns);
+    vclock_set_earlier_hook(&c, on_earlier, &seen);
+    timer_init(&a, &c, "a", on_nothing, NULL);
+    timer_init(&b, &c, "b", on_nothing, NULL);
+    timer_mod(&a, 1000);
+    g_assert_cmpint(seen, ==, 1000);
+    timer_mod(&b, 5000);                /* behind a: the slice needs no change */
+    g_assert_cmpint(seen, ==, 1000);
+    timer_mod(&b, 200);                 /* ahead now */
+    g_assert_cmpint(seen, ==, 200);
+    timer_mod(&a, 200);                 /* equal deadlines fire in arming order: b first */
+    g_assert_cmpint(seen, ==, 200);
+    vclock_init(&c, VCLOCK_REALTIME, 0, &insns);
+    vclock_set_earlier_hook(&c, on_earlier, &seen);
+    timer_init(&a, &c, "a", on_nothing, NULL);
+    timer_mod(&a, 10);                  /* real time: slices are not cut for timers */
+    g_assert_cmpint(seen, ==, 200);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/clock/insns-time", test_insns_time);
     g_test_add_func("/clock/timer-order", test_timer_order);
+    g_test_add_func("/clock/earlier-hook", test_earlier_hook);
     g_test_add_func("/clock/realtime-moves", test_realtime_moves);
     g_test_add_func("/state/visit", test_state_visit);
     g_test_add_func("/state/image", test_state_image);

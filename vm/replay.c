@@ -456,13 +456,37 @@ static bool checkpoint_verify(Replay *r, GByteArray *mine)
     return false;
 }
 
+/*
+ * Replaying: the guest went past the next logged event's stamp (in instructions, or in
+ * virtual time while halted) without taking it. It cannot come back to it, so this is a
+ * divergence, reported here rather than left to run on to the next checkpoint or forever.
+ */
+static bool replay_passed_event(Replay *r)
+{
+    uint64_t now = r->m->cpu.stats.insns;
+
+    if (r->mode != REPLAY_PLAY || !r->have_next) {
+        return false;
+    }
+    if (r->next.insns > now ||
+        (r->next.insns == now && r->next.vtime >= vclock_now(&r->m->clock))) {
+        return false;
+    }
+    fprintf(stderr, "wirt: replay diverged at instruction %" G_GUINT64_FORMAT " (%"
+            G_GINT64_FORMAT " ns): the guest went past the logged input at instruction %"
+            G_GUINT64_FORMAT " (%" G_GINT64_FORMAT " ns) without taking it\n", now,
+            (gint64)vclock_now(&r->m->clock), r->next.insns, (gint64)r->next.vtime);
+    r->diverged = true;
+    return true;
+}
+
 bool replay_step(Replay *r)
 {
     Machine *m = r->m;
     g_autoptr(GByteArray) body = NULL;
     bool ok = true;
 
-    if (r->diverged) {
+    if (r->diverged || replay_passed_event(r)) {
         return false;
     }
     if (m->cpu.stats.insns != r->next_checkpoint) {

@@ -30,6 +30,7 @@ typedef struct Run {
     uint64_t left;          /* instructions left under --max-insns */
     uint64_t polled_at;     /* retired count at the last poll of host input */
     uint64_t save_at;       /* --save-at: the count to snapshot at; UINT64_MAX none */
+    GRand *jitter;          /* WIRT_SLICE_JITTER: slices cut at random points, or NULL */
 } Run;
 
 static void run_on_signal(int sig)
@@ -210,7 +211,24 @@ static uint64_t run_budget(const Run *r)
     if (r->m->replay) {
         budget = replay_budget(r->m->replay, budget);
     }
+    if (r->jitter) {
+        uint64_t cut = (uint64_t)g_rand_int_range(r->jitter, 1, 20000);
+        budget = MIN(budget, cut);
+    }
     return budget;
+}
+
+/*
+ * A timer armed during a slice ahead of the deadline the slice was cut for (a port write
+ * that starts the PIT or a UART transmission): the slice now ends by the new deadline, so
+ * the timer fires at its own instruction count however long the slice was meant to be.
+ */
+static void run_earlier_deadline(void *opaque, int64_t deadline)
+{
+    Machine *m = opaque;
+    uint64_t until = vclock_insns_until(&m->clock, deadline);
+
+    m->cpu.insn_budget = MIN(m->cpu.insn_budget, until);
 }
 
 /* Signals, Ctrl-a x, host input when due. Returns an exit status, or -1 to go on. */
@@ -345,8 +363,15 @@ int machine_main(Machine *m, const MachineConfig *cfg)
         .polled_at = m->cpu.stats.insns,
         .save_at = cfg->save_path ? cfg->save_at : UINT64_MAX,
     };
+    const char *jitter = g_getenv("WIRT_SLICE_JITTER");
     int status;
 
+    /* A test aid: where slices end must never show in what the guest sees, so a run cut
+     * at random points (seeded by the variable) must replay like any other. */
+    if (jitter) {
+        r.jitter = g_rand_new_with_seed((guint32)g_ascii_strtoull(jitter, NULL, 10));
+    }
+    vclock_set_earlier_hook(&m->clock, run_earlier_deadline, m);
     run_signal = 0;
     run_set_signals(run_on_signal);
     run_poll_input(&r);
@@ -354,5 +379,9 @@ int machine_main(Machine *m, const MachineConfig *cfg)
         status = run_slice(&r);
     } while (status < 0);
     run_set_signals(SIG_DFL);
+    vclock_set_earlier_hook(&m->clock, NULL, NULL);
+    if (r.jitter) {
+        g_rand_free(r.jitter);
+    }
     return status;
 }
