@@ -201,6 +201,7 @@ static char *console_path(const char *name, int *status)
     g_autoptr(ControlConn) conn = client_connect("console", name, status);
     g_autoptr(JsonNode) reply = NULL;
     const char *path;
+    bool attached = false;
 
     if (!conn || !(reply = client_call(conn, "console", "status", NULL, CLIENT_TIMEOUT_MS,
                                        status))) {
@@ -210,6 +211,13 @@ static char *console_path(const char *name, int *status)
     if (!path) {
         cli_error("console: %s has no console socket (its COM1 is not on a unix: back-end; "
                   "a guest started by 'wirt create' has one)", name);
+        *status = CLI_EXIT_FAILURE;
+        return NULL;
+    }
+    if (json_get_bool(json_lookup(reply, "result", "console_attached", NULL), &attached) &&
+        attached) {
+        cli_error("console: %s's console is in use by another client (detach that one "
+                  "with Ctrl-] first)", name);
         *status = CLI_EXIT_FAILURE;
         return NULL;
     }

@@ -84,6 +84,26 @@ type_line beta "echo piped-hello"
 [ $st -eq 0 ] && grep -q '^piped-hello' "$dir/console"
 check $? "console with piped input: a command and its answer"
 
+# One console client at a time: a second is refused while a raw client holds the socket
+# (tests/test-chardev.c checks that a client that reads nothing never blocks the guest).
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+time.sleep(2)
+' "$run/beta.console" &
+holder=$!
+sleep 1
+printf 'echo second\r' | "$wirt" console beta >"$dir/console" 2>"$dir/err"
+st=$?
+sed 's/^/# stderr: /' "$dir/err"
+[ $st -eq 1 ] && grep -q "in use by another client" "$dir/err"
+check $? "a second console client is refused while one is attached (exit $st)"
+wait $holder
+type_line beta "echo after-holder"
+grep -q '^after-holder' "$dir/console"
+check $? "after that client left, the console attaches again"
+
 # Pause: the virtual clock stands still and the process uses (almost) no host CPU.
 w pause alpha
 check $st "pause alpha"

@@ -1,6 +1,6 @@
 /*
  * Serial back-ends on POSIX hosts: the terminal (raw mode, Ctrl-a escapes as in QEMU), an
- * output file, a listening Unix socket.
+ * output file, a listening Unix socket with one client at a time and a bounded backlog.
  */
 #include "vm/chardev.h"
 
@@ -17,6 +17,9 @@
 #include <unistd.h>
 
 #define CHARDEV_ESCAPE 0x01     /* Ctrl-a */
+
+static const char chardev_busy[] =
+    "wirt: this console is in use by another client; detach that one first\r\n";
 
 /*
  * The terminal's settings before raw mode. Global because the atexit handler and the
@@ -145,6 +148,8 @@ static void chardev_drop_client(Chardev *c)
     if (c->kind == CHARDEV_UNIX && c->in_fd >= 0) {
         close(c->in_fd);
         c->in_fd = c->out_fd = -1;
+        c->backlog_head = c->backlog_len = 0;
+        c->dropped = 0;
     }
 }
 
@@ -164,25 +169,70 @@ void chardev_close(Chardev *c)
         close(c->listen_fd);
         unlink(c->path);
     }
+    g_free(c->backlog);
     g_free(c->path);
     g_free(c);
 }
 
+/* Sends what the backlog holds until the client's socket is full. */
+static void chardev_flush(Chardev *c)
+{
+    while (c->backlog_len && c->out_fd >= 0) {
+        size_t run = MIN(c->backlog_len, CHARDEV_BACKLOG - c->backlog_head);
+        ssize_t n = send(c->out_fd, c->backlog + c->backlog_head, run,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            return;
+        }
+        if (n <= 0) {
+            chardev_drop_client(c);     /* gone: the socket is free for the next client */
+            return;
+        }
+        c->backlog_head = (c->backlog_head + (size_t)n) % CHARDEV_BACKLOG;
+        c->backlog_len -= (size_t)n;
+    }
+}
+
+/* Appends to the backlog; when it is full the oldest bytes give way. */
+static void chardev_queue(Chardev *c, const uint8_t *buf, size_t len)
+{
+    if (!c->backlog) {
+        c->backlog = g_malloc(CHARDEV_BACKLOG);
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (c->backlog_len == CHARDEV_BACKLOG) {
+            if (c->dropped++ == 0) {
+                fprintf(stderr, "wirt: the client of console %s is not reading; its oldest "
+                        "output is being dropped\n", c->path);
+            }
+            c->backlog_head = (c->backlog_head + 1) % CHARDEV_BACKLOG;
+            c->backlog_len--;
+        }
+        c->backlog[(c->backlog_head + c->backlog_len) % CHARDEV_BACKLOG] = buf[i];
+        c->backlog_len++;
+    }
+}
+
 void chardev_write(Chardev *c, const uint8_t *buf, size_t len)
 {
+    if (c->kind == CHARDEV_UNIX) {
+        chardev_flush(c);
+        if (c->out_fd >= 0) {
+            chardev_queue(c, buf, len);
+            chardev_flush(c);
+        }
+        return;
+    }
     while (len && c->out_fd >= 0) {
-        ssize_t n = c->kind == CHARDEV_UNIX ? send(c->out_fd, buf, len, MSG_NOSIGNAL)
-                                            : write(c->out_fd, buf, len);
+        ssize_t n = write(c->out_fd, buf, len);
         if (n < 0 && errno == EINTR) {
             continue;
         }
         if (n <= 0) {
-            /* A vanished client frees the socket for the next; a dead terminal or file
-             * simply stops taking output, as an unplugged cable would. */
-            if (c->kind == CHARDEV_UNIX) {
-                chardev_drop_client(c);
-            }
-            return;
+            return;     /* a dead terminal or file stops taking output, as a cut cable */
         }
         buf += n;
         len -= (size_t)n;
@@ -194,27 +244,49 @@ bool chardev_has_input(const Chardev *c)
     return c && (c->in_fd >= 0 || c->listen_fd >= 0);
 }
 
-bool chardev_poll_fd(const Chardev *c, struct pollfd *pfd)
+bool chardev_attached(const Chardev *c)
 {
-    int fd = !c ? -1 : c->in_fd >= 0 ? c->in_fd : c->listen_fd;
-    if (fd < 0) {
-        return false;
-    }
-    *pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
-    return true;
+    return c && c->kind == CHARDEV_UNIX && c->in_fd >= 0;
 }
 
-/* Takes a waiting client if none is attached. */
+unsigned chardev_poll_fds(const Chardev *c, struct pollfd *pfd)
+{
+    unsigned n = 0;
+
+    if (!c) {
+        return 0;
+    }
+    if (c->in_fd >= 0) {
+        pfd[n++] = (struct pollfd){
+            .fd = c->in_fd, .events = POLLIN | (c->backlog_len ? POLLOUT : 0),
+        };
+    }
+    if (c->listen_fd >= 0) {
+        pfd[n++] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
+    }
+    return n;
+}
+
+/* Takes a waiting client if none is attached; turns away the others with a line. */
 static void chardev_accept(Chardev *c)
 {
-    if (c->kind != CHARDEV_UNIX || c->in_fd >= 0) {
+    int fd;
+
+    if (c->kind != CHARDEV_UNIX) {
         return;
     }
-    c->in_fd = accept(c->listen_fd, NULL, NULL);
-    if (c->in_fd >= 0) {
-        fcntl(c->in_fd, F_SETFD, FD_CLOEXEC);
+    while ((fd = accept(c->listen_fd, NULL, NULL)) >= 0) {
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        if (c->in_fd < 0) {
+            c->in_fd = c->out_fd = fd;
+            continue;
+        }
+        if (send(fd, chardev_busy, sizeof(chardev_busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+            /* it left already */
+        }
+        close(fd);
     }
-    c->out_fd = c->in_fd;
 }
 
 static void chardev_help(void)
@@ -260,11 +332,12 @@ size_t chardev_read(Chardev *c, uint8_t *buf, size_t cap)
     struct pollfd pfd;
     ssize_t n;
 
-    if (!c || cap == 0) {
+    if (!c) {
         return 0;
     }
     chardev_accept(c);
-    if (c->in_fd < 0) {
+    chardev_flush(c);
+    if (c->in_fd < 0 || cap == 0) {
         return 0;
     }
     pfd = (struct pollfd){ .fd = c->in_fd, .events = POLLIN };

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "translate/translate.h"
+#include "vm/chardev.h"
 #include "vm/snapshot.h"
 
 /* Ctrl-Alt-Del as PS/2 key codes (scan-code set 2): left Ctrl, left Alt, Delete. */
@@ -104,6 +105,7 @@ static void domain_cmd_status(const JsonNode *args, ControlReply *r, void *opaqu
     jw_int(w, "vcpus", 1);
     jw_string(w, "clock", m->clock.mode == VCLOCK_INSNS ? "insns" : "realtime");
     jw_string(w, "console", domain_console(d));
+    jw_bool(w, "console_attached", chardev_attached(m->serial[0]));
     jw_int(w, "host_ns", now);
     jw_int(w, "uptime_ns", now - d->started_ns);
     jw_int(w, "cpu_ns", domain_cpu_ns());

@@ -95,13 +95,11 @@ static bool run_has_input(const Machine *m)
  * limit). A paused guest waits for the control socket only. */
 static void run_wait_input(Machine *m, int timeout_ms)
 {
-    struct pollfd fds[MACHINE_SERIAL_PORTS + CONTROL_POLL_MAX];
+    struct pollfd fds[MACHINE_SERIAL_PORTS * CHARDEV_POLL_MAX + CONTROL_POLL_MAX];
     int n = 0;
 
     for (unsigned i = 0; i < MACHINE_SERIAL_PORTS && !domain_paused(m->domain); i++) {
-        if (m->serial[i] && chardev_poll_fd(m->serial[i], &fds[n])) {
-            n++;
-        }
+        n += (int)chardev_poll_fds(m->serial[i], &fds[n]);
     }
     n += domain_poll_fds(m->domain, fds + n, CONTROL_POLL_MAX);
     if (poll(fds, (nfds_t)n, timeout_ms) < 0 && errno != EINTR) {
