@@ -519,14 +519,16 @@ bool control_open(Control *c, const char *name, GError **err)
 void control_close(Control *c)
 {
     if (c->open) {
+        /* The socket goes first: a client that sees its connection end must find the
+         * guest gone from the directory (`wirt shutdown` returns on that end). */
+        close(c->listen_fd);
+        unlink(c->path);
         control_flush(c, CONTROL_CLOSE_FLUSH_MS);
         for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++) {
             if (c->clients[i]) {
                 control_client_free(c->clients[i]);
             }
         }
-        close(c->listen_fd);
-        unlink(c->path);
     }
     if (c->commands) {
         g_ptr_array_free(c->commands, TRUE);
