@@ -167,6 +167,35 @@ echo "# beta's ticks before the reset $b1, after $b2"
 [ -n "$b1" ] && [ -n "$b2" ] && [ "$b2" -lt "$b1" ]
 check $? "after the reset beta's shell started again (its tick count restarted)"
 
+# A reset from outside goes through the input funnel: it is allowed while recording, and
+# the replay resets at the same instruction (the shell's tick counts before and after).
+"$wirt" run --bios "$rom" -m 4 --name rec --serial "unix:$dir/rec.console" \
+    --record "$dir/rec.log" </dev/null >"$dir/rec.out" 2>&1 &
+pids="$pids $!"
+i=0
+while [ ! -S "$run/rec.sock" ] && [ $i -lt 50 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+type_line rec ticks
+r1=$(tr -d '\r' <"$dir/console" | grep -x '[0-9][0-9]*' | tail -1)
+w reset rec
+check $st "reset a guest that is recording"
+sleep 0.3
+type_line rec ticks
+r2=$(tr -d '\r' <"$dir/console" | grep -x '[0-9][0-9]*' | tail -1)
+w shutdown rec --timeout 30
+"$wirt" replay info "$dir/rec.log" >"$dir/rec.info"
+grep -v serial "$dir/rec.info" | sed 's/^/# rec.log: /'
+"$wirt" run --bios "$rom" -m 4 --serial stdio --replay "$dir/rec.log" </dev/null \
+    >"$dir/rep.out" 2>"$dir/rep.err"
+sr=$?
+replayed=$(tr -d '\r' <"$dir/rep.out" | grep -x '[0-9][0-9]*' | tr '\n' ' ')
+echo "# recorded ticks $r1, then after the reset $r2; replayed: $replayed (exit $sr)"
+[ $sr -eq 0 ] && [ -n "$r1" ] && [ -n "$r2" ] && [ "$replayed" = "$r1 $r2 " ] &&
+    grep -q " reset " "$dir/rec.info" && grep -q "reset requested" "$dir/rep.err"
+check $? "its replay resets at the same point: the same tick counts before and after"
+
 python3 "$ctl" stale ghost
 w list
 [ $st -eq 0 ] && [ ! -e "$run/ghost.sock" ] && ! grep -q ghost "$dir/out"

@@ -204,13 +204,12 @@ static void domain_cmd_reset(const JsonNode *args, ControlReply *r, void *opaque
 {
     Domain *d = opaque;
 
-    if (d->m->replay) {
-        control_reply_error(r, "failed", "a reset from outside is not in the replay log "
-                            "format yet: not while recording or replaying");
+    /* Through the input funnel, so a recording logs it like a key press. */
+    if (!input_reset_offer(&d->m->input)) {
+        control_reply_error(r, "failed", "the guest is replaying a log and takes input "
+                            "only from it");
         return;
     }
-    d->m->reset_requested = true;
-    cpu_request_exit(&d->m->cpu);
     domain_event(d, "reset", "user");
 }
 

@@ -37,6 +37,21 @@ bool input_has_keyboard(const Input *in)
     return in->kbd != NULL;
 }
 
+void input_attach_reset(Input *in, void (*fn)(void *opaque), void *opaque)
+{
+    in->reset = fn;
+    in->reset_opaque = opaque;
+}
+
+bool input_reset_offer(Input *in)
+{
+    if (!in->reset || in->tap.peek) {
+        return false;
+    }
+    in->reset_q = true;
+    return true;
+}
+
 bool input_key_offer(Input *in, unsigned keycode, bool down)
 {
     InputKeyQueue *q = &in->key_q;
@@ -90,7 +105,7 @@ bool input_pending(const Input *in)
             return true;
         }
     }
-    return in->key_q.len != 0;
+    return in->key_q.len != 0 || in->reset_q;
 }
 
 /* One event EV (its stamp not yet set) reaches the guest now: this is the point
@@ -107,6 +122,8 @@ static void input_stamp(Input *in, InputEvent ev)
     if (ev.kind == INPUT_EV_KEY) {
         log_trace(in->log, LOG_IO, "input: key 0x%x %s at insn %" PRIu64 "\n", ev.key,
                   ev.down ? "down" : "up", in->last_stamp);
+    } else if (ev.kind == INPUT_EV_RESET) {
+        log_trace(in->log, LOG_IO, "input: reset at insn %" PRIu64 "\n", in->last_stamp);
     } else {
         log_trace(in->log, LOG_IO, "input: com%u 0x%02x at insn %" PRIu64 "\n", ev.port + 1u,
                   ev.byte, in->last_stamp);
@@ -184,6 +201,13 @@ static bool input_deliver_one(Input *in, const InputEvent *ev)
         ps2_kbd_key(in->kbd, ev->key, ev->down);
         return true;
     }
+    if (ev->kind == INPUT_EV_RESET) {
+        if (!in->reset) {
+            return false;
+        }
+        in->reset(in->reset_opaque);
+        return true;
+    }
     return input_serial_ready(u) && uart_receive(u, &byte, 1) == 1;
 }
 
@@ -215,7 +239,14 @@ bool input_deliver(Input *in)
     for (unsigned i = 0; i < INPUT_SERIAL_PORTS; i++) {
         any |= input_deliver_serial(in, i);
     }
-    return input_deliver_keys(in) || any;
+    any |= input_deliver_keys(in);
+    if (in->reset_q) {      /* last: the machine resets before its next instruction */
+        in->reset_q = false;
+        in->reset(in->reset_opaque);
+        input_stamp(in, (InputEvent){ .kind = INPUT_EV_RESET });
+        any = true;
+    }
+    return any;
 }
 
 /* The host's wall clock now, as Unix seconds, shifted to local time if asked. */
@@ -294,12 +325,13 @@ static void input_post_load(void *opaque)
 static const StateField input_fields[] = {
     STATE_STRUCT_ARRAY(Input, serial_q, &input_queue_desc),
     STATE_STRUCT(Input, key_q, &input_key_queue_desc),
+    STATE_BOOL(Input, reset_q),
     STATE_U64(Input, events),
     STATE_U64(Input, last_stamp),
     STATE_END,
 };
-/* Version 2 added the key queue. */
+/* Version 2 added the key queue, 3 the reset. */
 const StateDesc input_state_desc = {
-    .name = "input", .version = 2, .fields = input_fields, .size = sizeof(Input),
+    .name = "input", .version = 3, .fields = input_fields, .size = sizeof(Input),
     .post_load = input_post_load,
 };

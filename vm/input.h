@@ -1,8 +1,8 @@
 /*
  * The input funnel (DESIGN.md rule 1): every input from outside the machine enters here
  * and nowhere else: serial bytes from the back-ends, key presses for the PS/2 keyboard
- * (from control commands such as `wirt shutdown`) and the wall-clock time the RTC starts
- * at. Each input is pushed into its device through the device's own function, stamped
+ * (from control commands such as `wirt shutdown`), a reset from outside (`wirt reset`)
+ * and the wall-clock time the RTC starts at. Each input is pushed into its device through the device's own function, stamped
  * with the retired-instruction count at which the guest sees it; record/replay will log
  * and supply exactly these events.
  */
@@ -50,6 +50,7 @@ typedef struct InputKeyQueue {
 typedef enum InputKind {
     INPUT_EV_SERIAL,        /* a byte into a serial port */
     INPUT_EV_KEY,           /* a key goes down or up on the PS/2 keyboard */
+    INPUT_EV_RESET,         /* the reset button (`wirt reset`) */
 } InputKind;
 
 /* One input as it reaches the guest, at a stamp. */
@@ -86,6 +87,9 @@ typedef struct Input {
     InputQueue serial_q[INPUT_SERIAL_PORTS];
     PS2Kbd *kbd;            /* NULL: no keyboard */
     InputKeyQueue key_q;
+    void (*reset)(void *opaque);    /* presses the machine's reset button */
+    void *reset_opaque;
+    bool reset_q;           /* a reset offered and not delivered yet */
     uint64_t events;        /* inputs delivered to the guest so far */
     uint64_t last_stamp;    /* the stamp of the last one */
     int64_t rtc_start;      /* what input_rtc_start returned */
@@ -99,6 +103,11 @@ void input_attach_serial(Input *in, unsigned port, Uart *u);
 /* The PS/2 keyboard is KBD. */
 void input_attach_keyboard(Input *in, PS2Kbd *kbd);
 bool input_has_keyboard(const Input *in);
+/* The machine's reset button: FN(OPAQUE) resets the machine before its next instruction. */
+void input_attach_reset(Input *in, void (*fn)(void *opaque), void *opaque);
+/* A reset from outside, delivered like any input at the next stamp; false when the funnel
+ * is replaying (the reset comes from the log then) or there is no reset button. */
+bool input_reset_offer(Input *in);
 /*
  * A key goes down or up (KEYCODE as for ps2_kbd_key). It reaches the keyboard once the
  * keyboard has sent everything before it (the controller holds one byte, the keyboard

@@ -71,6 +71,7 @@ bool machine_init_bare(Machine *m, uint64_t ram_bytes, GError **err)
     translator_new(&m->cpu);
     vclock_init(&m->clock, VCLOCK_INSNS, 0, &m->cpu.stats.insns);
     input_init(&m->input, &m->cpu.stats.insns, &m->clock, &m->log);
+    input_attach_reset(&m->input, machine_reset_line, m);   /* the reset button */
     m->a20_in[MACHINE_A20_PORT92] = true;
     m->built = true;
     return true;

@@ -16,12 +16,12 @@
 
 G_DEFINE_QUARK(wirt-replay-error-quark, replay_error)
 
-enum { EV_SERIAL = 1, EV_CHECKPOINT = 2, EV_END = 3, EV_KEY = 4 };
+enum { EV_SERIAL = 1, EV_CHECKPOINT = 2, EV_END = 3, EV_KEY = 4, EV_RESET = 5 };
 #define EV_HEADER 17            /* kind, insns, vtime */
 #define EV_SERIAL_SIZE (EV_HEADER + 2)      /* port, byte */
 #define EV_KEY_SIZE (EV_HEADER + 5)         /* u32 key code, u8 down */
 #define EV_BIT(kind) (1u << (kind))
-#define EV_INPUTS (EV_BIT(EV_SERIAL) | EV_BIT(EV_KEY))
+#define EV_INPUTS (EV_BIT(EV_SERIAL) | EV_BIT(EV_KEY) | EV_BIT(EV_RESET))
 #define REPLAY_MAX_SECTIONS 32
 #define REPLAY_FIELDS_SHOWN 6
 
@@ -187,6 +187,10 @@ static void tap_record(void *opaque, const InputEvent *ev)
         fwrite(b, 1, 5, r->out);
         return;
     }
+    if (ev->kind == INPUT_EV_RESET) {
+        put_event_header(r, EV_RESET, ev->insns, ev->vtime);
+        return;
+    }
     put_event_header(r, EV_SERIAL, ev->insns, ev->vtime);
     fwrite(b, 1, 2, r->out);
 }
@@ -206,6 +210,7 @@ static size_t event_size(const Replay *r, size_t pos)
     case EV_KEY:
         return left >= EV_KEY_SIZE && p[EV_HEADER + 4] <= 1 ? EV_KEY_SIZE : 0;
     case EV_END:
+    case EV_RESET:
         return EV_HEADER;
     case EV_CHECKPOINT:
         if (left < EV_HEADER + 4) {
@@ -249,7 +254,7 @@ static bool seek_kind(const Replay *r, size_t *pos, uint8_t kind)
     return seek_kinds(r, pos, EV_BIT(kind));
 }
 
-/* The input event at P (a serial or key event whose size was checked). */
+/* The input event at P (a serial, key or reset event whose size was checked). */
 static InputEvent input_event_at(const uint8_t *p)
 {
     InputEvent ev = { .insns = ld64_le(p + 1), .vtime = (int64_t)ld64_le(p + 9) };
@@ -258,6 +263,8 @@ static InputEvent input_event_at(const uint8_t *p)
         ev.kind = INPUT_EV_KEY;
         ev.key = ld32_le(p + EV_HEADER);
         ev.down = p[EV_HEADER + 4];
+    } else if (p[0] == EV_RESET) {
+        ev.kind = INPUT_EV_RESET;
     } else {
         ev.kind = INPUT_EV_SERIAL;
         ev.port = p[EV_HEADER];
@@ -294,6 +301,9 @@ static void tap_refused(void *opaque, const InputEvent *ev)
         fprintf(stderr, "wirt: replay diverged at instruction %" G_GUINT64_FORMAT ": the "
                 "keyboard cannot take the logged key 0x%x (the guest is not where the "
                 "recording was)\n", ev->insns, ev->key);
+    } else if (ev->kind == INPUT_EV_RESET) {
+        fprintf(stderr, "wirt: replay diverged at instruction %" G_GUINT64_FORMAT ": the "
+                "machine has no reset button for the logged reset\n", ev->insns);
     } else {
         fprintf(stderr, "wirt: replay diverged at instruction %" G_GUINT64_FORMAT ": COM%u "
                 "cannot take the logged byte 0x%02x (the guest is not where the recording "
@@ -736,7 +746,7 @@ bool replay_walk(const char *path, ReplayWalkFn fn, void *ctx, GError **err)
             break;
         }
         ev.kind = p[0] == EV_SERIAL ? "serial" : p[0] == EV_KEY ? "key" :
-                  p[0] == EV_CHECKPOINT ? "checkpoint" : "end";
+                  p[0] == EV_RESET ? "reset" : p[0] == EV_CHECKPOINT ? "checkpoint" : "end";
         if (p[0] == EV_SERIAL || p[0] == EV_KEY) {
             InputEvent in = input_event_at(p);
             ev.port = in.port;
