@@ -422,11 +422,17 @@ static bool ram_extent(const FileSection *s, uint64_t *base, uint64_t *size)
     return (*size & (PAGE_SIZE - 1)) == 0;
 }
 
-/* Decodes a RAM section of SIZE bytes into OUT; false if it does not add up. */
+/*
+ * Walks a RAM section of SIZE bytes. With OUT it decodes into it; without, it only checks
+ * that every record decodes (each into a scratch buffer of one run), so that a load can
+ * refuse a bad section before changing anything without holding a second copy of RAM.
+ * False if the section does not add up.
+ */
 static bool ram_decode(const FileSection *s, uint64_t size, uint8_t *out)
 {
     const uint8_t *p = s->data + 16, *end = s->data + s->len;
     uint64_t pages = size >> PAGE_BITS, at = 0;
+    g_autofree uint8_t *scratch = out ? NULL : g_malloc((size_t)SNAP_RAM_RUN << PAGE_BITS);
 
     while (p < end) {
         uint32_t n;
@@ -438,17 +444,20 @@ static bool ram_decode(const FileSection *s, uint64_t size, uint8_t *out)
             return false;
         }
         if (p[0] == SNAP_REC_ZERO) {
-            memset(out + (at << PAGE_BITS), 0, (size_t)n << PAGE_BITS);
+            if (out) {
+                memset(out + (at << PAGE_BITS), 0, (size_t)n << PAGE_BITS);
+            }
             p += 5;
         } else {
             uLongf dlen = (uLongf)n << PAGE_BITS;
             uint32_t zlen;
-            if (p[0] != SNAP_REC_DATA || end - p < 9) {
+            if (p[0] != SNAP_REC_DATA || n > SNAP_RAM_RUN || end - p < 9) {
                 return false;
             }
             zlen = ld32_le(p + 5);
             if ((size_t)(end - p - 9) < zlen ||
-                uncompress(out + (at << PAGE_BITS), &dlen, p + 9, zlen) != Z_OK ||
+                uncompress(out ? out + (at << PAGE_BITS) : scratch, &dlen, p + 9, zlen) !=
+                    Z_OK ||
                 dlen != (uLongf)n << PAGE_BITS) {
                 return false;
             }
@@ -505,34 +514,28 @@ static bool snapfile_check_sections(const SnapFile *f, const SnapshotSection *se
     return true;
 }
 
-/* RAM images decoded before anything is applied; index i is region i (NULL: not RAM). */
-typedef struct RamImages {
-    uint8_t *img[SNAP_MAX_SECTIONS];
-} RamImages;
-
-static void ram_images_free(RamImages *ri, unsigned n)
+/* The RAM section of region R, or NULL. */
+static const FileSection *snapfile_ram(const SnapFile *f, const MemRegion *r)
 {
-    for (unsigned i = 0; i < n; i++) {
-        g_free(ri->img[i]);
-    }
+    g_autofree char *name = g_strdup_printf("ram:%s", r->name);
+    return snapfile_find(f, name);
 }
 
-static bool snapfile_decode_ram(const SnapFile *f, Machine *m, RamImages *ri, GError **err)
+/* Every RAM region has its section, of its base and size, and it decodes. */
+static bool snapfile_check_ram(const SnapFile *f, const Machine *m, GError **err)
 {
-    for (unsigned i = 0; i < m->pm.nregions && i < SNAP_MAX_SECTIONS; i++) {
+    for (unsigned i = 0; i < m->pm.nregions; i++) {
         const MemRegion *r = &m->pm.regions[i];
-        g_autofree char *name = g_strdup_printf("ram:%s", r->name);
         const FileSection *s;
+        uint64_t base, size;
         if (r->kind != MEM_RAM) {
             continue;
         }
-        uint64_t base, size;
-        s = snapfile_find(f, name);
-        ri->img[i] = g_try_malloc(r->size);
-        if (!s || !ri->img[i] || !ram_extent(s, &base, &size) || base != r->base ||
-            size != r->size || !ram_decode(s, size, ri->img[i])) {
-            g_set_error(err, SNAPSHOT_ERROR, SNAPSHOT_ERROR_FORMAT, "%s: section '%s' is %s",
-                        f->path, name, !s ? "missing" : !ri->img[i] ? "too large for memory"
+        s = snapfile_ram(f, r);
+        if (!s || !ram_extent(s, &base, &size) || base != r->base || size != r->size ||
+            !ram_decode(s, size, NULL)) {
+            g_set_error(err, SNAPSHOT_ERROR, SNAPSHOT_ERROR_FORMAT, "%s: section 'ram:%s' is "
+                        "%s", f->path, r->name, !s ? "missing"
                         : "corrupt (RAM does not decode to the region's size)");
             return false;
         }
@@ -540,14 +543,15 @@ static bool snapfile_decode_ram(const SnapFile *f, Machine *m, RamImages *ri, GE
     return true;
 }
 
-/* Everything checked: the state goes in. */
+/* Everything checked (RAM decodes): the state goes in, RAM straight from the file. */
 static void snapshot_apply(const SnapFile *f, Machine *m, const SnapshotSection *sec,
-                           unsigned n, RamImages *ri)
+                           unsigned n)
 {
-    for (unsigned i = 0; i < m->pm.nregions && i < SNAP_MAX_SECTIONS; i++) {
-        if (ri->img[i]) {
-            MemRegion *r = &m->pm.regions[i];
-            memcpy(r->host, ri->img[i], r->size);
+    for (unsigned i = 0; i < m->pm.nregions; i++) {
+        MemRegion *r = &m->pm.regions[i];
+        if (r->kind == MEM_RAM) {
+            /* Decodes as snapfile_check_ram found it does: the same bytes, in memory. */
+            (void)ram_decode(snapfile_ram(f, r), r->size, r->host);
             dirty_mark(&m->pm, r->base, r->size);
         }
     }
@@ -569,15 +573,13 @@ bool snapshot_load(Machine *m, const MachineConfig *cfg, const char *path, GErro
     SnapFile f;
     SnapshotSection sec[SNAP_MAX_SECTIONS];
     unsigned n = snapshot_sections(m, sec, SNAP_MAX_SECTIONS);
-    RamImages ri = { { NULL } };
     bool ok = snapfile_open(&f, path, err) &&
               snapshot_config_matches(f.config, m, cfg, path, err) &&
-              snapfile_check_sections(&f, sec, n, err) && snapfile_decode_ram(&f, m, &ri, err);
+              snapfile_check_sections(&f, sec, n, err) && snapfile_check_ram(&f, m, err);
 
     if (ok) {
-        snapshot_apply(&f, m, sec, n, &ri);
+        snapshot_apply(&f, m, sec, n);
     }
-    ram_images_free(&ri, SNAP_MAX_SECTIONS);
     snapfile_free(&f);
     return ok;
 }
