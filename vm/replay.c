@@ -8,9 +8,9 @@
 
 #include <errno.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "base/bytes.h"
+#include "vm/keyhdr.h"
 #include "vm/snapshot.h"
 #include "wirt-config.h"
 
@@ -88,19 +88,10 @@ static bool header_write(Replay *r, const MachineConfig *cfg)
 {
     gsize len;
     g_autofree char *text = header_text(r->m, cfg, &len);
-    uint8_t word[4];
-    uLong crc;
+    g_autoptr(GByteArray) hdr = g_byte_array_new();
 
-    fwrite(REPLAY_MAGIC, 1, 8, r->out);
-    st32_le(word, REPLAY_FORMAT);
-    crc = crc32(crc32(0L, Z_NULL, 0), word, 4);
-    fwrite(word, 1, 4, r->out);
-    st32_le(word, (uint32_t)len);
-    crc = crc32(crc, word, 4);
-    fwrite(word, 1, 4, r->out);
-    fwrite(text, 1, len, r->out);
-    st32_le(word, (uint32_t)crc32(crc, (const Bytef *)text, (uInt)len));
-    fwrite(word, 1, 4, r->out);
+    keyhdr_append(hdr, REPLAY_MAGIC, REPLAY_FORMAT, text, len);
+    fwrite(hdr->data, 1, hdr->len, r->out);
     return !ferror(r->out);
 }
 
@@ -108,36 +99,26 @@ static bool header_write(Replay *r, const MachineConfig *cfg)
 static GKeyFile *header_read(const char *path, const gchar *data, gsize len, size_t *pos,
                              GError **err)
 {
-    GKeyFile *k;
-    uint32_t format, tlen;
+    uint32_t format = 0;
+    GKeyFile *k = NULL;
+    KeyHdrStatus st = keyhdr_parse((const uint8_t *)data, len, REPLAY_MAGIC, &format, &k, pos);
 
-    if (len < 16 || memcmp(data, REPLAY_MAGIC, 8)) {
+    if (st == KEYHDR_NOT_OURS) {
         g_set_error(err, REPLAY_ERROR, REPLAY_ERROR_FORMAT, "%s: not a wirt replay log "
                     "(no WIRTRPLY magic)", path);
-        return NULL;
-    }
-    format = ld32_le(data + 8);
-    tlen = ld32_le(data + 12);
-    if (format != REPLAY_FORMAT) {
+    } else if (format != REPLAY_FORMAT) {
         g_set_error(err, REPLAY_ERROR, REPLAY_ERROR_FORMAT, "%s: replay log format %u, this "
                     "wirt reads %u", path, format, REPLAY_FORMAT);
-        return NULL;
+    } else if (st != KEYHDR_OK) {
+        g_set_error(err, REPLAY_ERROR, REPLAY_ERROR_FORMAT, "%s: %s header", path,
+                    st == KEYHDR_UNREADABLE ? "corrupt" : "corrupt or truncated");
+    } else {
+        return k;
     }
-    if (tlen > len - 16 || len - 16 - tlen < 4 ||
-        crc32(crc32(0L, Z_NULL, 0), (const Bytef *)data + 8, 8 + tlen) !=
-            ld32_le(data + 16 + tlen)) {
-        g_set_error(err, REPLAY_ERROR, REPLAY_ERROR_FORMAT, "%s: corrupt or truncated header",
-                    path);
-        return NULL;
-    }
-    k = g_key_file_new();
-    if (!g_key_file_load_from_data(k, data + 16, tlen, G_KEY_FILE_NONE, NULL)) {
+    if (k) {
         g_key_file_free(k);
-        g_set_error(err, REPLAY_ERROR, REPLAY_ERROR_FORMAT, "%s: corrupt header", path);
-        return NULL;
     }
-    *pos = 16 + tlen + 4;
-    return k;
+    return NULL;
 }
 
 bool replay_read_setup(const char *path, MachineConfig *cfg, GError **err)

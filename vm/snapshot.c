@@ -14,6 +14,7 @@
 #include "base/bytes.h"
 #include "cpu/cpustate.h"
 #include "translate/translate.h"
+#include "vm/keyhdr.h"
 #include "wirt-config.h"
 
 G_DEFINE_QUARK(wirt-snapshot-error-quark, snapshot_error)
@@ -138,17 +139,6 @@ static void put_u64(GByteArray *b, uint64_t v)
     g_byte_array_append(b, buf, 8);
 }
 
-static uint32_t crc(const uint8_t *p, size_t len)
-{
-    uLong c = crc32(0L, Z_NULL, 0);
-    while (len) {
-        uInt n = (uInt)MIN(len, (size_t)1 << 30);
-        c = crc32(c, p, n);
-        p += n;
-        len -= n;
-    }
-    return (uint32_t)c;
-}
 
 static void put_section(GByteArray *file, const char *name, unsigned version,
                         const uint8_t *data, size_t len)
@@ -159,7 +149,7 @@ static void put_section(GByteArray *file, const char *name, unsigned version,
     put_u32(file, version);
     put_u64(file, len);
     g_byte_array_append(file, data, (guint)len);
-    put_u32(file, crc(data, len));
+    put_u32(file, keyhdr_crc(data, len));
 }
 
 static bool page_is_zero(const uint8_t *p)
@@ -205,11 +195,7 @@ static GByteArray *snapshot_image(Machine *m, const MachineConfig *cfg)
     g_autofree char *config = config_text(m, cfg, &clen);
     ClockImage clock = { .now = vclock_now(&m->clock) };
 
-    g_byte_array_append(file, (const guint8 *)SNAPSHOT_MAGIC, 8);
-    put_u32(file, SNAPSHOT_FORMAT);
-    put_u32(file, (uint32_t)clen);
-    g_byte_array_append(file, (const guint8 *)config, (guint)clen);
-    put_u32(file, crc(file->data + 8, file->len - 8));
+    keyhdr_append(file, SNAPSHOT_MAGIC, SNAPSHOT_FORMAT, config, clen);
     for (unsigned i = 0; i < n; i++) {
         g_autoptr(GByteArray) img = g_byte_array_new();
         state_save(sec[i].sd, sec[i].obj ? sec[i].obj : &clock, img);
@@ -310,31 +296,29 @@ static bool bad(GError **err, const SnapFile *f, const char *what)
 
 static bool snapfile_header(SnapFile *f, size_t *pos, GError **err)
 {
-    uint32_t format, clen;
+    uint32_t format = 0;
+    KeyHdrStatus st = keyhdr_parse((const uint8_t *)f->bytes, f->size, SNAPSHOT_MAGIC, &format,
+                                   &f->config, pos);
 
-    if (f->size < 16 || memcmp(f->bytes, SNAPSHOT_MAGIC, 8)) {
+    if (st == KEYHDR_NOT_OURS) {
         return bad(err, f, "not a wirt snapshot (no WIRTSNAP magic)");
     }
-    format = ld32_le(f->bytes + 8);
     if (format > SNAPSHOT_FORMAT) {
         g_set_error(err, SNAPSHOT_ERROR, SNAPSHOT_ERROR_FORMAT, "%s: snapshot format %u is "
                     "newer than this wirt reads (%u): use a newer wirt", f->path, format,
                     SNAPSHOT_FORMAT);
         return false;
     }
-    clen = ld32_le(f->bytes + 12);
-    if (clen > f->size - 16 || f->size - 16 - clen < 4) {
+    switch (st) {
+    case KEYHDR_TRUNCATED:
         return bad(err, f, "truncated in its header");
-    }
-    if (crc((const uint8_t *)f->bytes + 8, 8 + clen) != ld32_le(f->bytes + 16 + clen)) {
+    case KEYHDR_CORRUPT:
         return bad(err, f, "corrupt header (checksum mismatch)");
-    }
-    f->config = g_key_file_new();
-    if (!g_key_file_load_from_data(f->config, f->bytes + 16, clen, G_KEY_FILE_NONE, NULL)) {
+    case KEYHDR_UNREADABLE:
         return bad(err, f, "corrupt header (unreadable configuration)");
+    default:
+        return true;
     }
-    *pos = 16 + clen + 4;
-    return true;
 }
 
 static bool snapfile_section(SnapFile *f, size_t *pos, GError **err)
@@ -364,7 +348,7 @@ static bool snapfile_section(SnapFile *f, size_t *pos, GError **err)
     }
     s->data = p + *pos;
     s->len = len;
-    if (crc(s->data, len) != ld32_le(p + *pos + len)) {
+    if (keyhdr_crc(s->data, len) != ld32_le(p + *pos + len)) {
         g_set_error(err, SNAPSHOT_ERROR, SNAPSHOT_ERROR_FORMAT, "%s: section '%s' is corrupt "
                     "(checksum mismatch)", f->path, s->name);
         return false;
