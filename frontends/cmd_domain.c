@@ -125,12 +125,22 @@ int cmd_shutdown(int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
-/* Waits for the reply to the request just sent, showing the seconds on a terminal. */
-static JsonNode *domain_save_wait(ControlConn *conn, const char *name, GError **err)
+/* On a terminal: how far the save is, from its save-progress events, and for how long. */
+static void domain_save_show(const char *name, int64_t done, int64_t total, gint64 t0)
 {
-    int64_t id = conn->next_id - 1, got;
+    g_autofree char *size = g_format_size((guint64)MAX(total, 0));
+    int pct = total > 0 ? (int)(done * 100 / total) : 0;
+
+    fprintf(stderr, "\rwirt: saving %s: %3d%% of %s of RAM, %" G_GINT64_FORMAT " s", name,
+            pct, size, (g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
+}
+
+/* Waits for the reply to the request sent at T0, showing the progress on a terminal. */
+static JsonNode *domain_save_wait(ControlConn *conn, const char *name, gint64 t0,
+                                  GError **err)
+{
+    int64_t id = conn->next_id - 1, got, done = 0, total = 0;
     bool tty = isatty(STDERR_FILENO);
-    gint64 t0 = g_get_monotonic_time();
 
     for (;;) {
         g_autoptr(GError) e = NULL;
@@ -138,14 +148,18 @@ static JsonNode *domain_save_wait(ControlConn *conn, const char *name, GError **
         if (msg && json_get_int(json_object_get(msg, "id"), &got) && got == id) {
             return msg;
         }
+        if (msg && !g_strcmp0(json_get_string(json_object_get(msg, "event"), NULL),
+                              "save-progress")) {
+            json_get_int(json_lookup(msg, "data", "done", NULL), &done);
+            json_get_int(json_lookup(msg, "data", "total", NULL), &total);
+        }
         json_free(msg);
         if (e && !g_error_matches(e, CONTROL_ERROR, CONTROL_ERROR_TIMEOUT)) {
             g_propagate_error(err, g_steal_pointer(&e));
             return NULL;
         }
         if (tty) {
-            fprintf(stderr, "\rwirt: saving %s... %" G_GINT64_FORMAT " s", name,
-                    (g_get_monotonic_time() - t0) / G_USEC_PER_SEC);
+            domain_save_show(name, done, total, t0);
         }
     }
 }
@@ -158,6 +172,7 @@ static JsonNode *domain_save_call(ControlConn *conn, const char *name, const cha
     JsonWriter w;
     g_autofree char *args = NULL;
     JsonNode *reply = NULL;
+    gint64 t0;
 
     jw_init(&w);
     jw_object_begin(&w, NULL);
@@ -165,10 +180,11 @@ static JsonNode *domain_save_call(ControlConn *conn, const char *name, const cha
     jw_object_end(&w);
     args = jw_steal(&w);
     jw_clear(&w);
+    t0 = g_get_monotonic_time();
     if (!control_request(conn, "save", args, &reply, 1000, &err) &&
         g_error_matches(err, CONTROL_ERROR, CONTROL_ERROR_TIMEOUT)) {
         g_clear_error(&err);
-        reply = domain_save_wait(conn, name, &err);
+        reply = domain_save_wait(conn, name, t0, &err);
         if (isatty(STDERR_FILENO)) {
             fputc('\n', stderr);
         }
@@ -188,6 +204,7 @@ int cmd_save(int argc, char **argv)
                               "it ('wirt restore FILE' starts it again).", NULL, &argc,
                               &argv, 2);
     g_autoptr(ControlConn) conn = NULL;
+    g_autoptr(JsonNode) subscribed = NULL;
     g_autoptr(JsonNode) reply = NULL;
     g_autofree char *path = NULL;
     g_autofree char *size = NULL;
@@ -195,6 +212,11 @@ int cmd_save(int argc, char **argv)
 
     if (status >= 0 || !(conn = client_connect("save", argv[1], &status))) {
         return status;
+    }
+    /* Events: save-progress while the guest writes the file (shown on a terminal). */
+    if (!control_request(conn, "subscribe", NULL, &subscribed, CLIENT_TIMEOUT_MS, NULL)) {
+        cli_error("save: %s does not answer", argv[1]);
+        return CLI_EXIT_FAILURE;
     }
     path = g_canonicalize_filename(argv[2], NULL);
     if (!(reply = domain_save_call(conn, argv[1], path, &status))) {

@@ -196,6 +196,22 @@ echo "# recorded ticks $r1, then after the reset $r2; replayed: $replayed (exit 
     grep -q " reset " "$dir/rec.info" && grep -q "reset requested" "$dir/rep.err"
 check $? "its replay resets at the same point: the same tick counts before and after"
 
+# A save tells subscribed clients how far it is: events from 0 to all of RAM, then the reply.
+"$wirt" run --bios "$rom" -m 4 --name sv --serial none </dev/null >/dev/null 2>&1 &
+pids="$pids $!"
+i=0
+while [ ! -S "$run/sv.sock" ] && [ $i -lt 50 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+python3 "$ctl" save-events sv "$dir/sv.snap" >"$dir/events"
+st=$?
+sed 's/^/# save-events: /' "$dir/events"
+[ $st -eq 0 ] && [ "$(head -n 1 "$dir/events")" = "0 4194304" ] &&
+    [ "$(tail -n 2 "$dir/events" | head -n 1)" = "4194304 4194304" ] &&
+    [ "$(tail -n 1 "$dir/events")" = "ok" ] && [ -s "$dir/sv.snap" ]
+check $? "save sends save-progress events from 0 to the RAM size, then its reply"
+
 python3 "$ctl" stale ghost
 w list
 [ $st -eq 0 ] && [ ! -e "$run/ghost.sock" ] && ! grep -q ghost "$dir/out"

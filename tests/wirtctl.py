@@ -9,6 +9,8 @@
   wirtctl.py console-expect NAME WAIT SEND EXPECT [SECONDS]
                                             on NAME's console socket: waits for the text
                                             WAIT, sends the line SEND, waits for EXPECT
+  wirtctl.py save-events NAME FILE          subscribes, saves NAME to FILE, prints the
+                                            save-progress events ("done total") and "ok"
   wirtctl.py stale NAME                     leaves a stale socket NAME.sock (nobody listens)
   wirtctl.py robust NAME                    malformed requests to guest NAME: a line
                                             "PASS what" or "FAIL what" per check
@@ -70,6 +72,19 @@ def cmd_field(name, cmd, key):
         return 1
     print(reply["result"][key])
     return 0
+
+
+def cmd_save_events(name, path):
+    c = Conn(name)
+    c.request("subscribe", rid=1)
+    c.send((json.dumps({"id": 2, "cmd": "save", "args": {"path": path}}) + "\n").encode())
+    while True:
+        msg = c.line()
+        if msg.get("event") == "save-progress":
+            print("%d %d" % (msg["data"]["done"], msg["data"]["total"]))
+        elif msg.get("id") == 2:
+            print("ok" if msg.get("ok") else json.dumps(msg))
+            return 0 if msg.get("ok") else 1
 
 
 def read_until(fd, pattern, timeout=20.0):
@@ -213,7 +228,7 @@ def main(argv):
     cmds = {
         "request": cmd_request, "field": cmd_field, "console-pty": cmd_console_pty,
         "console-expect": cmd_console_expect,
-        "stale": cmd_stale, "robust": cmd_robust,
+        "stale": cmd_stale, "robust": cmd_robust, "save-events": cmd_save_events,
     }
     if len(argv) < 2 or argv[1] not in cmds:
         print(__doc__, file=sys.stderr)

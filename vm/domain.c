@@ -129,6 +129,31 @@ static void domain_cmd_unpause(const JsonNode *args, ControlReply *r, void *opaq
     jw_bool(control_reply_result(r), "paused", false);
 }
 
+#define DOMAIN_PROGRESS_NS (100 * 1000 * 1000)   /* save-progress events: 10 a second */
+
+typedef struct SaveReport {
+    Domain *d;
+    int64_t last_ns;
+} SaveReport;
+
+/* A save-progress event to subscribed clients: the first, the last, and ten a second in
+ * between, each pushed out at once (the save holds the machine thread until it ends). */
+static void domain_save_progress(void *opaque, uint64_t done, uint64_t total)
+{
+    SaveReport *sr = opaque;
+    int64_t now = host_monotonic_ns();
+    g_autofree char *data = NULL;
+
+    if (done != 0 && done != total && now - sr->last_ns < DOMAIN_PROGRESS_NS) {
+        return;
+    }
+    sr->last_ns = now;
+    data = g_strdup_printf("{\"done\": %" G_GUINT64_FORMAT ", \"total\": %" G_GUINT64_FORMAT
+                           "}", done, total);
+    control_broadcast_event(&sr->d->control, "save-progress", data);
+    control_flush(&sr->d->control, 1);
+}
+
 /* {"path": FILE}: the snapshot, then the guest stops (as `xm save`); a failure leaves it
  * as it was. */
 static void domain_cmd_save(const JsonNode *args, ControlReply *r, void *opaque)
@@ -138,13 +163,15 @@ static void domain_cmd_save(const JsonNode *args, ControlReply *r, void *opaque)
     g_autoptr(GError) err = NULL;
     int64_t t0 = host_monotonic_ns();
     JsonWriter *w = control_reply_result(r);
+    SaveReport report = { .d = d };
     struct stat st;
 
     if (!path || !g_path_is_absolute(path)) {
         control_reply_error(r, "bad-args", "\"path\" must be an absolute file name");
         return;
     }
-    if (!snapshot_save(d->m, d->cfg, path, &err)) {
+    if (!snapshot_save_progress(d->m, d->cfg, path,
+                                &(SnapshotProgress){ domain_save_progress, &report }, &err)) {
         control_reply_error(r, "failed", "%s", err->message);
         return;
     }

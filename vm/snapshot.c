@@ -158,8 +158,22 @@ static bool page_is_zero(const uint8_t *p)
     return !memcmp(p, zero, PAGE_SIZE);
 }
 
+/* RAM bytes encoded so far, for a progress report. */
+typedef struct SaveProgress {
+    const SnapshotProgress *to;     /* NULL: nobody asked */
+    uint64_t done, total;
+} SaveProgress;
+
+static void save_progress(SaveProgress *sp, uint64_t more)
+{
+    sp->done += more;
+    if (sp->to) {
+        sp->to->fn(sp->to->opaque, sp->done, sp->total);
+    }
+}
+
 /* RAM: runs of zero pages as a count, other runs zlib-compressed (docs/snapshot-format.md). */
-static void ram_encode(const MemRegion *r, GByteArray *out)
+static void ram_encode(const MemRegion *r, GByteArray *out, SaveProgress *sp)
 {
     uint64_t pages = r->size >> PAGE_BITS;
     uLongf bound = compressBound(SNAP_RAM_RUN * PAGE_SIZE);
@@ -183,10 +197,11 @@ static void ram_encode(const MemRegion *r, GByteArray *out)
             g_byte_array_append(out, z, (guint)zlen);
         }
         p += n;
+        save_progress(sp, n << PAGE_BITS);
     }
 }
 
-static GByteArray *snapshot_image(Machine *m, const MachineConfig *cfg)
+static GByteArray *snapshot_image(Machine *m, const MachineConfig *cfg, SaveProgress *sp)
 {
     GByteArray *file = g_byte_array_new();
     SnapshotSection sec[SNAP_MAX_SECTIONS];
@@ -205,7 +220,7 @@ static GByteArray *snapshot_image(Machine *m, const MachineConfig *cfg)
         if (m->pm.regions[i].kind == MEM_RAM) {
             g_autoptr(GByteArray) img = g_byte_array_new();
             g_autofree char *name = g_strdup_printf("ram:%s", m->pm.regions[i].name);
-            ram_encode(&m->pm.regions[i], img);
+            ram_encode(&m->pm.regions[i], img, sp);
             put_section(file, name, 1, img->data, img->len);
         }
     }
@@ -255,10 +270,23 @@ static bool write_atomic(const char *path, const uint8_t *data, size_t len, GErr
     return true;
 }
 
+bool snapshot_save_progress(Machine *m, const MachineConfig *cfg, const char *path,
+                            const SnapshotProgress *progress, GError **err)
+{
+    SaveProgress sp = { .to = progress && progress->fn ? progress : NULL };
+    g_autoptr(GByteArray) file = NULL;
+
+    for (unsigned i = 0; i < m->pm.nregions; i++) {
+        sp.total += m->pm.regions[i].kind == MEM_RAM ? m->pm.regions[i].size : 0;
+    }
+    save_progress(&sp, 0);
+    file = snapshot_image(m, cfg, &sp);
+    return write_atomic(path, file->data, file->len, err);
+}
+
 bool snapshot_save(Machine *m, const MachineConfig *cfg, const char *path, GError **err)
 {
-    g_autoptr(GByteArray) file = snapshot_image(m, cfg);
-    return write_atomic(path, file->data, file->len, err);
+    return snapshot_save_progress(m, cfg, path, NULL, err);
 }
 
 /* --- reading --- */

@@ -34,6 +34,16 @@ unsigned snapshot_sections(Machine *m, SnapshotSection *out, unsigned max);
  */
 bool snapshot_save(Machine *m, const MachineConfig *cfg, const char *path, GError **err);
 
+/* Told how far a save has come: DONE of TOTAL bytes of RAM encoded (0 first, TOTAL last). */
+typedef struct SnapshotProgress {
+    void (*fn)(void *opaque, uint64_t done, uint64_t total);
+    void *opaque;
+} SnapshotProgress;
+
+/* snapshot_save, reporting its progress to PROGRESS as it encodes RAM. */
+bool snapshot_save_progress(Machine *m, const MachineConfig *cfg, const char *path,
+                            const SnapshotProgress *progress, GError **err);
+
 /*
  * The machine configuration a snapshot was taken with: board, RAM, clock, serial ports,
  * boot images (for resets), and the guest's name when CFG has none. Fills CFG after
