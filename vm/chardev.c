@@ -232,7 +232,13 @@ void chardev_write(Chardev *c, const uint8_t *buf, size_t len)
             continue;
         }
         if (n <= 0) {
-            return;     /* a dead terminal or file stops taking output, as a cut cable */
+            /* A dead terminal or file stops taking output, as a cut cable; a closed pipe
+             * on stdout ends the run (the run loop asks), as it ends any filter. */
+            if (n < 0 && errno == EPIPE && c->kind == CHARDEV_STDIO) {
+                c->broken = true;
+                c->out_fd = -1;
+            }
+            return;
         }
         buf += n;
         len -= (size_t)n;

@@ -35,6 +35,7 @@ typedef struct Chardev {
     bool tty;               /* stdio on a terminal: raw mode and Ctrl-a escapes */
     bool escape;            /* Ctrl-a seen, the next byte is a command */
     bool quit;              /* Ctrl-a x */
+    bool broken;            /* stdio: whoever read the output went away (EPIPE) */
     uint8_t *backlog;       /* unix: output the client has not taken yet (a ring) */
     size_t backlog_head, backlog_len;
     uint64_t dropped;       /* unix: bytes the current client lost to a full backlog */
@@ -65,6 +66,11 @@ size_t chardev_read(Chardev *c, uint8_t *buf, size_t cap);
 static inline bool chardev_quit_requested(const Chardev *c)
 {
     return c && c->quit;
+}
+/* stdio: the program reading the output went away (`wirt run ... | head`). */
+static inline bool chardev_output_broken(const Chardev *c)
+{
+    return c && c->broken;
 }
 
 #endif

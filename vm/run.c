@@ -41,10 +41,15 @@ static void run_on_signal(int sig)
 static void run_set_signals(void (*handler)(int))
 {
     struct sigaction sa = { .sa_handler = handler };
+    struct sigaction pipe = { .sa_handler = handler == SIG_DFL ? SIG_DFL : SIG_IGN };
 
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    /* A closed output pipe is an error a back-end sees and the loop ends the run on (with
+     * the terminal restored), not a signal that kills the process mid-way. */
+    sigemptyset(&pipe.sa_mask);
+    sigaction(SIGPIPE, &pipe, NULL);
 }
 
 static void run_report_halt(const Machine *m, const char *why)
@@ -242,6 +247,10 @@ static int run_check_host(Run *r)
         if (chardev_quit_requested(m->serial[i])) {
             fprintf(stderr, "\nwirt: quit (Ctrl-a x)\n");
             return MACHINE_EXIT_SHUTDOWN;
+        }
+        if (chardev_output_broken(m->serial[i])) {
+            fprintf(stderr, "wirt: the serial console's output pipe was closed; stopping\n");
+            return 128 + SIGPIPE;
         }
     }
     if (m->cpu.stats.insns - r->polled_at >= RUN_CHUNK) {
