@@ -447,6 +447,9 @@ static int run_with(Machine *m, RunOptions *o)
     if (status < 0) {
         status = run_machine(m, o, &cfg);
     }
+    /* The console sockets before the control socket: once the guest's name is free (a
+     * client sees its connection end), nothing of the guest is left in the directory. */
+    machine_close_serial(m);
     domain_close(m->domain, status);
     m->domain = NULL;
     return status;

@@ -2,7 +2,7 @@
  * The unix: serial back-end (vm/chardev.c): a client that stops reading never blocks the
  * writer (the oldest output gives way past the backlog, the newest arrives), a second
  * client while one is attached is told the console is in use, and a client that leaves
- * frees the socket for the next.
+ * frees the socket for the next, also when nobody noticed it leave (a paused guest).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -141,6 +141,26 @@ static void test_second_client(Fixture *f, gconstpointer data)
     close(second);
 }
 
+/* Nobody read while the first client came and went (the guest was paused): the next one
+ * is not turned away for it, and the status says nobody is attached. */
+static void test_left_unnoticed(Fixture *f, gconstpointer data)
+{
+    int first = client_connect(f), second;
+    char buf[256];
+
+    backend_poll(f);
+    g_assert_true(chardev_attached(f->c));
+    close(first);
+    g_assert_false(chardev_attached(f->c));
+    second = client_connect(f);
+    backend_poll(f);
+    g_assert_true(chardev_attached(f->c));
+    chardev_write(f->c, (const uint8_t *)"w", 1);
+    g_assert_cmpint(recv(second, buf, sizeof(buf), 0), ==, 1);
+    g_assert_cmpint(buf[0], ==, 'w');
+    close(second);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -148,5 +168,7 @@ int main(int argc, char **argv)
                fixture_tear_down);
     g_test_add("/chardev/unix/second-client", Fixture, NULL, fixture_set_up,
                test_second_client, fixture_tear_down);
+    g_test_add("/chardev/unix/left-unnoticed", Fixture, NULL, fixture_set_up,
+               test_left_unnoticed, fixture_tear_down);
     return g_test_run();
 }

@@ -104,7 +104,8 @@ static bool chardev_open_unix(Chardev *c, GError **err)
     }
     c->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (c->listen_fd >= 0 && bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-        listen(c->listen_fd, 1) == 0) {
+        listen(c->listen_fd, 1) == 0 && lstat(c->path, &st) == 0) {
+        c->sock_ino = (uint64_t)st.st_ino;
         return true;
     }
     e = errno;
@@ -166,8 +167,13 @@ void chardev_close(Chardev *c)
         close(c->out_fd);
     }
     if (c->listen_fd >= 0) {
+        struct stat st;
+        /* Ours still (a new guest of the same name may have replaced it): removed first,
+         * so nobody finds it listening-less in between. */
+        if (lstat(c->path, &st) == 0 && (uint64_t)st.st_ino == c->sock_ino) {
+            unlink(c->path);
+        }
         close(c->listen_fd);
-        unlink(c->path);
     }
     g_free(c->backlog);
     g_free(c->path);
@@ -234,7 +240,7 @@ void chardev_write(Chardev *c, const uint8_t *buf, size_t len)
         if (n <= 0) {
             /* A dead terminal or file stops taking output, as a cut cable; a closed pipe
              * on stdout ends the run (the run loop asks), as it ends any filter. */
-            if (n < 0 && errno == EPIPE && c->kind == CHARDEV_STDIO) {
+            if (n < 0 && errno == EPIPE) {     /* stdout, or file:/dev/stdout, ... */
                 c->broken = true;
                 c->out_fd = -1;
             }
@@ -250,9 +256,24 @@ bool chardev_has_input(const Chardev *c)
     return c && (c->in_fd >= 0 || c->listen_fd >= 0);
 }
 
+/* The attached client has hung up (seen without reading: its input stays queued). */
+static bool chardev_client_gone(const Chardev *c)
+{
+    struct pollfd p = { .fd = c->in_fd, .events = POLLIN };
+    char b;
+
+    if (poll(&p, 1, 0) <= 0) {
+        return false;
+    }
+    if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) {
+        return true;
+    }
+    return recv(c->in_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 bool chardev_attached(const Chardev *c)
 {
-    return c && c->kind == CHARDEV_UNIX && c->in_fd >= 0;
+    return c && c->kind == CHARDEV_UNIX && c->in_fd >= 0 && !chardev_client_gone(c);
 }
 
 unsigned chardev_poll_fds(const Chardev *c, struct pollfd *pfd)
@@ -284,6 +305,9 @@ static void chardev_accept(Chardev *c)
     while ((fd = accept(c->listen_fd, NULL, NULL)) >= 0) {
         fcntl(fd, F_SETFD, FD_CLOEXEC);
         fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        if (c->in_fd >= 0 && chardev_client_gone(c)) {
+            chardev_drop_client(c);     /* it left unnoticed (a pause): the newcomer's turn */
+        }
         if (c->in_fd < 0) {
             c->in_fd = c->out_fd = fd;
             continue;

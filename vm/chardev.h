@@ -32,10 +32,11 @@ typedef struct Chardev {
     int in_fd;              /* input: stdin until EOF, the unix client; -1 when none */
     int out_fd;             /* output: stdout, the file, the unix client; -1 when none */
     int listen_fd;          /* unix: the listening socket */
+    uint64_t sock_ino;      /* unix: its inode, so that close removes only our own */
     bool tty;               /* stdio on a terminal: raw mode and Ctrl-a escapes */
     bool escape;            /* Ctrl-a seen, the next byte is a command */
     bool quit;              /* Ctrl-a x */
-    bool broken;            /* stdio: whoever read the output went away (EPIPE) */
+    bool broken;            /* stdio, file: whoever read the output went away (EPIPE) */
     uint8_t *backlog;       /* unix: output the client has not taken yet (a ring) */
     size_t backlog_head, backlog_len;
     uint64_t dropped;       /* unix: bytes the current client lost to a full backlog */
@@ -67,7 +68,7 @@ static inline bool chardev_quit_requested(const Chardev *c)
 {
     return c && c->quit;
 }
-/* stdio: the program reading the output went away (`wirt run ... | head`). */
+/* The program reading the output went away (`wirt run ... | head`). */
 static inline bool chardev_output_broken(const Chardev *c)
 {
     return c && c->broken;

@@ -520,9 +520,10 @@ void control_close(Control *c)
 {
     if (c->open) {
         /* The socket goes first: a client that sees its connection end must find the
-         * guest gone from the directory (`wirt shutdown` returns on that end). */
-        close(c->listen_fd);
+         * guest gone from the directory (`wirt shutdown` returns on that end). Unlinked
+         * before it is closed, so nobody can take it for a stale one in between. */
         unlink(c->path);
+        close(c->listen_fd);
         control_flush(c, CONTROL_CLOSE_FLUSH_MS);
         for (unsigned i = 0; i < CONTROL_MAX_CLIENTS; i++) {
             if (c->clients[i]) {

@@ -5,6 +5,8 @@
  */
 #include "vm/machine.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "translate/translate.h"
@@ -26,6 +28,14 @@ Machine *machine_new(void)
     return m;
 }
 
+void machine_close_serial(Machine *m)
+{
+    for (int i = 0; i < MACHINE_SERIAL_PORTS; i++) {
+        chardev_close(m->serial[i]);
+        m->serial[i] = NULL;
+    }
+}
+
 void machine_free(Machine *m)
 {
     if (!m) {
@@ -36,9 +46,7 @@ void machine_free(Machine *m)
             translator_print_stats(m->cpu.translator, &m->cpu, m->log.out);
         }
         translator_free(m->cpu.translator);
-        for (int i = 0; i < MACHINE_SERIAL_PORTS; i++) {
-            chardev_close(m->serial[i]);
-        }
+        machine_close_serial(m);
         ioport_destroy(&m->io);
         physmem_destroy(&m->pm);
     }
@@ -125,10 +133,20 @@ void machine_debug_exit(void *opaque, int status)
     cpu_request_exit(&m->cpu);
 }
 
+/* Port 0xe9 to stdout; a closed output pipe ends the run as it does for the serial
+ * console (the run loop ignores SIGPIPE so that the exit path runs). */
 void machine_debug_console(void *opaque, const uint8_t *buf, size_t len)
 {
-    fwrite(buf, 1, len, stdout);
-    fflush(stdout);
+    Machine *m = opaque;
+
+    errno = 0;
+    if ((fwrite(buf, 1, len, stdout) < len || fflush(stdout) != 0) && errno == EPIPE &&
+        !m->stop) {
+        fprintf(stderr, "wirt: the debug console's output pipe was closed; stopping\n");
+        m->stop = true;
+        m->exit_status = 128 + SIGPIPE;
+        cpu_request_exit(&m->cpu);
+    }
 }
 
 void machine_firmware_console(void *opaque, const uint8_t *buf, size_t len)

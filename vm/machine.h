@@ -95,6 +95,8 @@ typedef struct Machine {
 extern const StateDesc machine_state_desc;
 
 Machine *machine_new(void);
+/* Closes the serial back-ends (their sockets go); machine_free does it too. */
+void machine_close_serial(Machine *m);
 void machine_free(Machine *m);
 
 /*

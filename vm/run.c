@@ -215,7 +215,7 @@ static uint64_t run_budget(const Run *r)
         budget = replay_budget(r->m->replay, budget);
     }
     if (r->jitter) {
-        uint64_t cut = (uint64_t)g_rand_int_range(r->jitter, 1, 20000);
+        uint64_t cut = (uint64_t)g_rand_int_range(r->jitter, 1, 20001);   /* 1..20,000 */
         budget = MIN(budget, cut);
     }
     return budget;
