@@ -221,6 +221,11 @@ static char *console_path(const char *name, int *status)
         *status = CLI_EXIT_FAILURE;
         return NULL;
     }
+    if (!g_strcmp0(json_get_string(json_lookup(reply, "result", "state", NULL), NULL),
+                   "paused")) {
+        fprintf(stderr, "wirt: %s is paused: its console answers once 'wirt unpause %s' "
+                "resumes it\n", name, name);
+    }
     return g_strdup(path);
 }
 

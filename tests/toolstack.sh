@@ -118,6 +118,11 @@ check $? "a paused guest uses under 0.1 s of host CPU in a second"
 w list alpha
 grep -q '^alpha .* --p--- ' "$dir/out"
 check $? "list shows alpha paused"
+printf '' | "$wirt" console alpha >/dev/null 2>"$dir/err"
+st=$?
+sed 's/^/# stderr: /' "$dir/err"
+[ $st -eq 0 ] && grep -q "alpha is paused: its console answers once" "$dir/err"
+check $? "console on a paused guest says so"
 w top --once -d 0.3
 [ $st -eq 0 ] && grep -q '^alpha  *paused ' "$dir/out" && grep -q '^beta  *idle ' "$dir/out"
 check $? "top shows both guests"
