@@ -52,6 +52,22 @@ type_line() {
     { cat "$dir/console"; echo; } | tr -d '\r' | sed 's/^/# console: /'
 }
 
+# The last number the guest printed on the console of the last type_line (its `ticks`).
+console_number() { tr -d '\r' <"$dir/console" | grep -x '[0-9][0-9]*' | tail -1; }
+# run_named NAME ARGS...: `wirt run --bios ROM -m 4 --name NAME ARGS` in the background,
+# waiting (up to 5 s) for its control socket.
+run_named() {
+    named=$1    # not n: tap.sh counts its checks in n
+    shift
+    "$wirt" run --bios "$rom" -m 4 --name "$named" "$@" </dev/null >"$dir/$named.out" 2>&1 &
+    pids="$pids $!"
+    i=0
+    while [ ! -S "$run/$named.sock" ] && [ $i -lt 50 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+}
+
 for g in alpha beta; do
     printf 'name = "%s"   # the toolstack test\nmemory = 4\nbios = "%s"\n' "$g" "$rom" \
         >"$dir/$g.cfg"
@@ -133,7 +149,7 @@ sleep 0.5
 check $? "after unpause its virtual time moves again"
 
 type_line alpha ticks
-t_before=$(tr -d '\r' <"$dir/console" | grep -x '[0-9][0-9]*' | tail -1)
+t_before=$(console_number)
 w save alpha "$dir/alpha.snap"
 [ $st -eq 0 ] && grep -q "^Saved alpha to $dir/alpha.snap" "$dir/out" && [ -s "$dir/alpha.snap" ]
 check $? "save alpha"
@@ -147,7 +163,7 @@ w restore "$dir/alpha.snap"
 check $? "restore alpha from the file"
 remember_pid
 type_line alpha ticks
-t_after=$(tr -d '\r' <"$dir/console" | grep -x '[0-9][0-9]*' | tail -1)
+t_after=$(console_number)
 echo "# ticks before the save $t_before, after the restore $t_after"
 [ -n "$t_after" ] && [ -n "$t_before" ] && [ "$t_after" -ge "$t_before" ]
 check $? "the restored shell answers and its tick count went on from the save"
@@ -163,32 +179,25 @@ check $? "the same file restores again after a destroy"
 
 sleep 1.5
 type_line beta ticks
-b1=$(tr -d '\r' <"$dir/console" | grep -x '[0-9][0-9]*' | tail -1)
+b1=$(console_number)
 w reset beta
 check $st "reset beta"
 type_line beta ticks
-b2=$(tr -d '\r' <"$dir/console" | grep -x '[0-9][0-9]*' | tail -1)
+b2=$(console_number)
 echo "# beta's ticks before the reset $b1, after $b2"
 [ -n "$b1" ] && [ -n "$b2" ] && [ "$b2" -lt "$b1" ]
 check $? "after the reset beta's shell started again (its tick count restarted)"
 
 # A reset from outside goes through the input funnel: it is allowed while recording, and
 # the replay resets at the same instruction (the shell's tick counts before and after).
-"$wirt" run --bios "$rom" -m 4 --name rec --serial "unix:$dir/rec.console" \
-    --record "$dir/rec.log" </dev/null >"$dir/rec.out" 2>&1 &
-pids="$pids $!"
-i=0
-while [ ! -S "$run/rec.sock" ] && [ $i -lt 50 ]; do
-    sleep 0.1
-    i=$((i + 1))
-done
+run_named rec --serial "unix:$dir/rec.console" --record "$dir/rec.log"
 type_line rec ticks
-r1=$(tr -d '\r' <"$dir/console" | grep -x '[0-9][0-9]*' | tail -1)
+r1=$(console_number)
 w reset rec
 check $st "reset a guest that is recording"
 sleep 0.3
 type_line rec ticks
-r2=$(tr -d '\r' <"$dir/console" | grep -x '[0-9][0-9]*' | tail -1)
+r2=$(console_number)
 w shutdown rec --timeout 30
 "$wirt" replay info "$dir/rec.log" >"$dir/rec.info"
 grep -v serial "$dir/rec.info" | sed 's/^/# rec.log: /'
@@ -202,13 +211,7 @@ echo "# recorded ticks $r1, then after the reset $r2; replayed: $replayed (exit 
 check $? "its replay resets at the same point: the same tick counts before and after"
 
 # A save tells subscribed clients how far it is: events from 0 to all of RAM, then the reply.
-"$wirt" run --bios "$rom" -m 4 --name sv --serial none </dev/null >/dev/null 2>&1 &
-pids="$pids $!"
-i=0
-while [ ! -S "$run/sv.sock" ] && [ $i -lt 50 ]; do
-    sleep 0.1
-    i=$((i + 1))
-done
+run_named sv --serial none
 python3 "$ctl" save-events sv "$dir/sv.snap" >"$dir/events"
 st=$?
 sed 's/^/# save-events: /' "$dir/events"
